@@ -1,0 +1,286 @@
+//! The concept graph: is-a ancestry (`parents`) plus typed relations, and its validation.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Corpus, Page, Problem};
+
+/// Read-only view of the graph a corpus forms.
+pub struct Graph<'a> {
+    corpus: &'a Corpus,
+}
+
+impl<'a> Graph<'a> {
+    pub(super) fn new(corpus: &'a Corpus) -> Self {
+        Graph { corpus }
+    }
+
+    /// The ancestry of `id` from the root down to `id`, following the first parent at each
+    /// step: the chain a reader sees as breadcrumbs ("AI › ML › Deep Learning").
+    pub fn breadcrumbs(&self, id: &str) -> Vec<String> {
+        let mut chain = vec![id.to_string()];
+        let mut seen: HashSet<&str> = HashSet::from([id]);
+        let mut current = id;
+        while let Some(parent) = self
+            .corpus
+            .get(current)
+            .and_then(|p| p.parents.first())
+            .map(String::as_str)
+        {
+            if !seen.insert(parent) {
+                break; // validated corpora have no cycles; stay safe on any other input
+            }
+            chain.push(parent.to_string());
+            current = parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Every ancestor of `id` through any parent, nearest first (breadth-first).
+    pub fn ancestors(&self, id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::from([id]);
+        let mut queue = std::collections::VecDeque::from([id]);
+        while let Some(current) = queue.pop_front() {
+            if let Some(page) = self.corpus.get(current) {
+                for parent in &page.parents {
+                    if seen.insert(parent) {
+                        out.push(parent.clone());
+                        queue.push_back(parent);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks what only the whole corpus can show: duplicate ids, references to pages that do not
+/// exist, alias clashes and ancestry cycles. `pages` holds each page with its source text, so
+/// problems can point at the line that names the bad reference.
+pub(super) fn validate(pages: &[(Page, String)]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let problem = |page: &Page, text: &str, needle: &str, message: String| Problem {
+        file: page.source.clone(),
+        line: front_matter_line(text, needle),
+        message,
+    };
+
+    let mut first_file: HashMap<&str, &Page> = HashMap::new();
+    for (page, text) in pages {
+        if let Some(other) = first_file.get(page.id.as_str()) {
+            problems.push(problem(
+                page,
+                text,
+                "id:",
+                format!(
+                    "duplicate id `{}`: also used by {}",
+                    page.id,
+                    other.source.display()
+                ),
+            ));
+        } else {
+            first_file.insert(&page.id, page);
+        }
+    }
+
+    for (page, text) in pages {
+        let references = page
+            .parents
+            .iter()
+            .map(|p| ("parents", p))
+            .chain(
+                page.relations
+                    .iter()
+                    .flat_map(|(rel, ids)| ids.iter().map(move |id| (rel.as_str(), id))),
+            )
+            .chain(page.compares.iter().map(|c| ("compares", c)));
+        for (field, target) in references {
+            if target == &page.id {
+                problems.push(problem(
+                    page,
+                    text,
+                    target,
+                    format!("`{field}` names the page itself"),
+                ));
+            } else if !first_file.contains_key(target.as_str()) {
+                problems.push(problem(
+                    page,
+                    text,
+                    target,
+                    format!("`{field}` names unknown id `{target}`"),
+                ));
+            }
+        }
+    }
+
+    // An alias is a promise that typing it finds this page; two pages cannot both keep it.
+    let mut names: HashMap<String, &Page> = HashMap::new();
+    for (page, _) in pages {
+        names.entry(normalise(&page.title)).or_insert(page);
+    }
+    for (page, text) in pages {
+        for alias in &page.aliases {
+            let key = normalise(alias);
+            match names.get(&key) {
+                Some(other) if other.id != page.id => problems.push(problem(
+                    page,
+                    text,
+                    alias,
+                    format!(
+                        "alias `{alias}` is already the title or an alias of `{}`",
+                        other.id
+                    ),
+                )),
+                _ => {
+                    names.insert(key, page);
+                }
+            }
+        }
+    }
+
+    problems.extend(cycles(pages));
+    problems
+}
+
+/// Reports each page that is its own ancestor, once per cycle.
+fn cycles(pages: &[(Page, String)]) -> Vec<Problem> {
+    let parents: HashMap<&str, &[String]> = pages
+        .iter()
+        .map(|(p, _)| (p.id.as_str(), p.parents.as_slice()))
+        .collect();
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    let mut marks: HashMap<&str, Mark> = HashMap::new();
+    let mut problems = Vec::new();
+    fn visit<'a>(
+        id: &'a str,
+        parents: &HashMap<&'a str, &'a [String]>,
+        marks: &mut HashMap<&'a str, Mark>,
+        path: &mut Vec<&'a str>,
+        found: &mut Vec<Vec<String>>,
+    ) {
+        match marks.get(id) {
+            Some(Mark::Done) => return,
+            Some(Mark::Visiting) => {
+                let start = path.iter().position(|p| *p == id).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+                cycle.push(id.to_string());
+                found.push(cycle);
+                return;
+            }
+            None => {}
+        }
+        marks.insert(id, Mark::Visiting);
+        path.push(id);
+        for parent in parents.get(id).copied().unwrap_or_default() {
+            if parents.contains_key(parent.as_str()) {
+                visit(parent, parents, marks, path, found);
+            }
+        }
+        path.pop();
+        marks.insert(id, Mark::Done);
+    }
+    let mut found = Vec::new();
+    for (page, _) in pages {
+        visit(&page.id, &parents, &mut marks, &mut Vec::new(), &mut found);
+    }
+    for cycle in found {
+        if let Some((page, text)) = pages.iter().find(|(p, _)| p.id == cycle[0]) {
+            problems.push(Problem {
+                file: page.source.clone(),
+                line: front_matter_line(text, "parents:"),
+                message: format!("ancestry cycle: {}", cycle.join(" → ")),
+            });
+        }
+    }
+    problems
+}
+
+fn normalise(name: &str) -> String {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// 1-based line of the first front-matter line containing `needle` (line 2 if none does).
+fn front_matter_line(text: &str, needle: &str) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .take_while(|(_, l)| l.trim_end() != "---")
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .unwrap_or(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_page;
+    use super::*;
+    use std::path::Path;
+
+    fn page(id: &str, parents: &str, extra: &str) -> (Page, String) {
+        let text = format!(
+            "---\nid: {id}\ntitle: {id} title\nparents: [{parents}]\n{extra}---\n## Simple explanation\nx\n## Technical deep dive\ny\n"
+        );
+        (
+            parse_page(Path::new(&format!("{id}.md")), &text).unwrap(),
+            text,
+        )
+    }
+
+    #[test]
+    fn unknown_parent_is_located() {
+        let problems = validate(&[page("a", "", ""), page("b", "a, zzz", "")]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].to_string(),
+            "b.md:4: `parents` names unknown id `zzz`"
+        );
+    }
+
+    #[test]
+    fn cycles_are_found() {
+        let problems = validate(&[page("a", "c", ""), page("b", "a", ""), page("c", "b", "")]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("ancestry cycle"));
+    }
+
+    #[test]
+    fn alias_clash_and_duplicate_id() {
+        let problems = validate(&[
+            page("a", "", "aliases: [Thing]\n"),
+            page("b", "", "aliases: [thing]\n"),
+        ]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("alias `thing`"));
+        let (mut dup, text) = page("a", "", "");
+        dup.source = "other/a.md".into();
+        let problems = validate(&[page("a", "", ""), (dup, text)]);
+        assert!(problems[0].message.contains("duplicate id `a`"));
+    }
+
+    #[test]
+    fn breadcrumbs_follow_first_parent() {
+        let pages: Vec<Page> = [
+            page("root", "", ""),
+            page("mid", "root", ""),
+            page("leaf", "mid", ""),
+        ]
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+        let corpus = Corpus::from_pages(pages, String::new());
+        assert_eq!(
+            corpus.graph().breadcrumbs("leaf"),
+            vec!["root", "mid", "leaf"]
+        );
+        assert_eq!(corpus.graph().ancestors("leaf"), vec!["mid", "root"]);
+    }
+}

@@ -1,0 +1,222 @@
+//! The corpus: Markdown concept pages with front matter, and the concept graph they form.
+//!
+//! A corpus is loaded whole and validated whole: if any page is malformed, [`Corpus::load`]
+//! returns every problem it found (each with file and line) and nothing is indexed. A search
+//! index built from half a corpus would silently answer wrong, which is worse than no answer.
+
+mod graph;
+mod parse;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use graph::Graph;
+
+/// Section headings every concept page must have, in this order.
+pub const CONCEPT_SECTIONS: [&str; 2] = ["Simple explanation", "Technical deep dive"];
+/// Section headings every comparison page must have, in this order.
+pub const COMPARISON_SECTIONS: [&str; 3] =
+    ["How they relate", "How they differ", "When to use which"];
+
+/// What a page describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    /// One idea, explained simply and technically, placed in the graph.
+    Concept,
+    /// "X vs Y": how two concepts relate and differ.
+    Comparison,
+}
+
+/// Typed edges between concepts, besides is-a ancestry (which lives in `parents`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    PartOf,
+    Uses,
+    TrainedWith,
+    BuildsOn,
+    AlternativeTo,
+    ExampleOf,
+    InstanceOf,
+    Related,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::PartOf => "part-of",
+            Relation::Uses => "uses",
+            Relation::TrainedWith => "trained-with",
+            Relation::BuildsOn => "builds-on",
+            Relation::AlternativeTo => "alternative-to",
+            Relation::ExampleOf => "example-of",
+            Relation::InstanceOf => "instance-of",
+            Relation::Related => "related",
+        }
+    }
+}
+
+/// One `## Heading` of a page and its text, as plain text (Markdown markup removed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub heading: String,
+    pub text: String,
+    /// 1-based line of the heading in the source file.
+    pub line: usize,
+}
+
+/// A parsed, validated page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub id: String,
+    pub kind: PageKind,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub group: Option<String>,
+    /// Is-a ancestry: this page is a kind (or an instance) of each parent.
+    pub parents: Vec<String>,
+    pub relations: BTreeMap<Relation, Vec<String>>,
+    /// For comparisons: the two sides.
+    pub compares: Vec<String>,
+    pub sections: Vec<Section>,
+    /// Path relative to the corpus root, for error messages and links.
+    pub source: PathBuf,
+}
+
+impl Page {
+    pub fn section(&self, heading: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.heading == heading)
+    }
+}
+
+/// A problem with one page, located to the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error("cannot read corpus at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("corpus at {0} has no pages (*.md with front matter)")]
+    Empty(PathBuf),
+    #[error("corpus has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+/// A loaded, validated corpus.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    pages: Vec<Page>,
+    by_id: HashMap<String, usize>,
+    /// sha256 over every page's path and bytes: the index records it to know when to rebuild.
+    hash: String,
+}
+
+impl Corpus {
+    /// Reads every `*.md` page below `root` (except `README.md` files), parses and validates them.
+    pub fn load(root: &Path) -> Result<Corpus, CorpusError> {
+        let files = markdown_files(root)?;
+        let mut hasher = Sha256::new();
+        let mut pages = Vec::new();
+        let mut problems = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).map_err(|source| CorpusError::Io {
+                path: file.clone(),
+                source,
+            })?;
+            let relative = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+            hasher.update(relative.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+            match parse::parse_page(&relative, &text) {
+                Ok(page) => pages.push((page, text)),
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
+        if files.is_empty() {
+            return Err(CorpusError::Empty(root.to_path_buf()));
+        }
+        problems.extend(graph::validate(&pages));
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            return Err(CorpusError::Invalid(problems));
+        }
+        let pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+        Ok(Corpus::from_pages(pages, hex::encode(hasher.finalize())))
+    }
+
+    /// Builds a corpus from pages that were validated before (for example read back from an index).
+    pub fn from_pages(pages: Vec<Page>, hash: String) -> Corpus {
+        let by_id = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        Corpus { pages, by_id, hash }
+    }
+
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Page> {
+        self.by_id.get(id).map(|&i| &self.pages[i])
+    }
+
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    pub fn graph(&self) -> Graph<'_> {
+        Graph::new(self)
+    }
+}
+
+fn markdown_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| CorpusError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| CorpusError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") && name != "README.md" {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

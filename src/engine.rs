@@ -1,0 +1,362 @@
+//! The query path: a loaded generation that answers searches.
+//!
+//! A search runs the keyword leg and/or the semantic leg for chunk candidates, fuses them,
+//! groups chunks into pages (the page's best chunk becomes its passage), and decorates each
+//! page with its title, ancestry and highlighted passage.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use lru::LruCache;
+use serde::{Deserialize, Serialize};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::chunk::Chunk;
+use crate::corpus::{Corpus, Page, PageKind};
+use crate::embed::{Embed, EmbedError};
+use crate::fusion::{self, FusedHit, Fusion, LegRank};
+use crate::indexer::{CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
+use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex};
+use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
+use crate::snippet::Highlighter;
+use crate::store::{self, Manifest, Store, StoreError};
+use crate::vector::{VectorError, VectorIndex};
+
+/// Which legs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Keyword,
+    Semantic,
+    #[default]
+    Hybrid,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "keyword" => Ok(Mode::Keyword),
+            "semantic" => Ok(Mode::Semantic),
+            "hybrid" => Ok(Mode::Hybrid),
+            other => Err(format!(
+                "unknown mode `{other}`; use keyword, semantic or hybrid"
+            )),
+        }
+    }
+}
+
+/// Query-time settings of an engine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    pub boosts: FieldBoosts,
+    /// Chunks each leg contributes before fusion.
+    pub candidates: usize,
+    pub ef_search: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            boosts: FieldBoosts::default(),
+            candidates: 100,
+            ef_search: crate::vector::HnswParams::default().ef_search,
+        }
+    }
+}
+
+/// A validated search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    pub query: String,
+    pub k: usize,
+    pub mode: Mode,
+    pub fusion: Fusion,
+    pub explain: bool,
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            k: 10,
+            mode: Mode::Hybrid,
+            fusion: Fusion::default(),
+            explain: false,
+        }
+    }
+}
+
+/// How one result was ranked, when `explain` is on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub keyword: Option<LegRank>,
+    pub semantic: Option<LegRank>,
+    pub fused: f32,
+    /// Chunk id of the passage.
+    pub chunk: u32,
+    /// How many of the page's chunks were candidates.
+    pub matched_chunks: usize,
+}
+
+/// One page in the results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResult {
+    pub id: String,
+    pub kind: PageKind,
+    pub title: String,
+    pub score: f32,
+    /// Section of the passage.
+    pub section: String,
+    pub passage: String,
+    /// `passage` HTML-escaped with matches in `<mark>`.
+    pub passage_html: String,
+    /// Byte ranges of `passage` that match the query's words.
+    pub highlights: Vec<std::ops::Range<usize>>,
+    /// Is-a ancestry from the root down to the page's parent.
+    pub ancestry: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explanation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub mode: Mode,
+    /// The fusion used, in hybrid mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fusion: Option<Fusion>,
+    pub results: Vec<SearchResult>,
+    pub generation: String,
+    pub took_ms: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keyword(#[from] KeywordError),
+    #[error(transparent)]
+    Vector(#[from] VectorError),
+    #[error(transparent)]
+    Retrieve(#[from] RetrieveError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("index generation {generation} is inconsistent: {problem}; run `landscape index` to rebuild")]
+    Inconsistent { generation: String, problem: String },
+}
+
+/// A live generation, ready to search.
+pub struct Engine {
+    manifest: Manifest,
+    pages: Corpus,
+    chunks: Vec<Chunk>,
+    keyword: Box<dyn KeywordRetriever>,
+    vectors: Box<dyn VectorRetriever>,
+    model: Arc<dyn Embed>,
+    analyzer: TextAnalyzer,
+    query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
+    config: EngineConfig,
+}
+
+impl Engine {
+    /// Opens the live generation of `store` with the embedded tantivy + HNSW legs.
+    pub fn open(
+        store: &Store,
+        model: Arc<dyn Embed>,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        let generation = store.open_current(model.identity())?;
+        let dir = &generation.dir;
+        let manifest = generation.manifest.clone();
+        let inconsistent = |problem: String| EngineError::Inconsistent {
+            generation: manifest.generation.clone(),
+            problem,
+        };
+        let chunks: Vec<Chunk> = store::read_json(dir, CHUNKS_FILE)?;
+        let pages: Vec<Page> = store::read_json(dir, PAGES_FILE)?;
+        let keyword = KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts)?;
+        let vectors = VectorIndex::load(dir, manifest.model.dimensions, config.ef_search)?;
+        if chunks.len() != manifest.chunks
+            || keyword.num_chunks() as usize != chunks.len()
+            || vectors.len() != chunks.len()
+        {
+            return Err(inconsistent(format!(
+                "manifest says {} chunks, chunk table {}, keyword index {}, vector index {}",
+                manifest.chunks,
+                chunks.len(),
+                keyword.num_chunks(),
+                vectors.len()
+            )));
+        }
+        let pages = Corpus::from_pages(pages, manifest.corpus_hash.clone());
+        if let Some(orphan) = chunks.iter().find(|c| pages.get(&c.concept).is_none()) {
+            return Err(inconsistent(format!(
+                "chunk of unknown page `{}`",
+                orphan.concept
+            )));
+        }
+        Ok(Engine::from_parts(
+            manifest,
+            pages,
+            chunks,
+            Box::new(keyword),
+            Box::new(vectors),
+            model,
+            config,
+        ))
+    }
+
+    /// Assembles an engine from any retrievers: the seam for other backends.
+    pub fn from_parts(
+        manifest: Manifest,
+        pages: Corpus,
+        chunks: Vec<Chunk>,
+        keyword: Box<dyn KeywordRetriever>,
+        vectors: Box<dyn VectorRetriever>,
+        model: Arc<dyn Embed>,
+        config: EngineConfig,
+    ) -> Engine {
+        Engine {
+            manifest,
+            pages,
+            chunks,
+            keyword,
+            vectors,
+            model,
+            analyzer: keyword::analyzer(),
+            query_vectors: Mutex::new(LruCache::new(
+                NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
+            )),
+            config,
+        }
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn pages(&self) -> &Corpus {
+        &self.pages
+    }
+
+    pub fn page(&self, id: &str) -> Option<&Page> {
+        self.pages.get(id)
+    }
+
+    /// The query's unit vector, from a small LRU cache when the same text was asked before.
+    pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
+        if let Ok(mut cache) = self.query_vectors.lock() {
+            if let Some(v) = cache.get(query) {
+                return Ok(v.clone());
+            }
+        }
+        let mut vectors = self.model.embed(&[query.to_string()], 1)?;
+        let v = Arc::new(
+            vectors
+                .pop()
+                .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?,
+        );
+        if let Ok(mut cache) = self.query_vectors.lock() {
+            cache.put(query.to_string(), v.clone());
+        }
+        Ok(v)
+    }
+
+    /// Runs a search end to end, embedding the query when the mode needs it.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
+        let started = Instant::now();
+        let vector = match request.mode {
+            Mode::Keyword => None,
+            Mode::Semantic | Mode::Hybrid => Some(self.query_vector(request.query.trim())?),
+        };
+        let mut response =
+            self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
+        response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(response)
+    }
+
+    /// Both legs, fusion and grouping for a query whose vector is already known (benchmarks and
+    /// evaluation embed queries up front). `vector` may be `None` only in keyword mode.
+    pub fn search_with_vector(
+        &self,
+        request: &SearchRequest,
+        vector: Option<&[f32]>,
+    ) -> Result<SearchResponse, EngineError> {
+        let started = Instant::now();
+        let query = request.query.trim();
+        let fused = self.rank_chunks(query, vector, request.mode, request.fusion)?;
+        let grouped = fusion::group_by_page(
+            &fused,
+            |chunk| self.chunks.get(chunk as usize).map(|c| c.concept.as_str()),
+            request.k,
+        );
+        let highlighter = Highlighter::new(&self.analyzer, query);
+        let mut results = Vec::with_capacity(grouped.len());
+        for hit in grouped {
+            let (Some(chunk), Some(page)) = (
+                self.chunks.get(hit.best.chunk as usize),
+                self.pages.get(&hit.page),
+            ) else {
+                continue;
+            };
+            let passage = highlighter.passage(&chunk.text);
+            let mut ancestry = self.pages.graph().breadcrumbs(&page.id);
+            ancestry.pop();
+            results.push(SearchResult {
+                id: page.id.clone(),
+                kind: page.kind,
+                title: page.title.clone(),
+                score: hit.best.score,
+                section: chunk.section.clone(),
+                passage: passage.text,
+                passage_html: passage.html,
+                highlights: passage.highlights,
+                ancestry,
+                explain: request.explain.then_some(Explanation {
+                    keyword: hit.best.keyword,
+                    semantic: hit.best.semantic,
+                    fused: hit.best.score,
+                    chunk: hit.best.chunk,
+                    matched_chunks: hit.matched_chunks,
+                }),
+            });
+        }
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            mode: request.mode,
+            fusion: (request.mode == Mode::Hybrid).then_some(request.fusion),
+            results,
+            generation: self.manifest.generation.clone(),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// Chunk candidates from the legs the mode asks for, fused, best first.
+    pub fn rank_chunks(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        mode: Mode,
+        fusion: Fusion,
+    ) -> Result<Vec<FusedHit>, EngineError> {
+        let depth = self.config.candidates;
+        let semantic = |v: Option<&[f32]>| -> Result<Vec<LegHit>, EngineError> {
+            let v = v.ok_or_else(|| {
+                EmbedError::Inference("semantic search needs a query vector".into())
+            })?;
+            Ok(self.vectors.search(v, depth)?)
+        };
+        Ok(match mode {
+            Mode::Keyword => fusion::single_leg(&self.keyword.search(query, depth)?, false),
+            Mode::Semantic => fusion::single_leg(&semantic(vector)?, true),
+            Mode::Hybrid => {
+                let kw = self.keyword.search(query, depth)?;
+                let se = semantic(vector)?;
+                fusion::fuse(&kw, &se, fusion)
+            }
+        })
+    }
+}

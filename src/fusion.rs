@@ -1,0 +1,284 @@
+//! Combining the two legs' rankings, and grouping chunk hits into page results.
+//!
+//! Pure functions over [`LegHit`] lists: no index, no model, so the arithmetic is tested exactly.
+//!
+//! * **RRF** (reciprocal rank fusion): `Σ 1 / (k + rank)` over the legs that found a chunk.
+//!   Only ranks matter, so the legs' incomparable scales (BM25 is unbounded, cosine is in
+//!   [-1, 1]) never need reconciling. `k` damps the advantage of the very top ranks.
+//! * **Weighted**: each leg's scores are min-max normalised to [0, 1] over its candidates, then
+//!   `ratio · semantic + (1 − ratio) · keyword`; a leg that missed the chunk contributes 0.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::retrieve::LegHit;
+
+/// How hybrid mode combines the legs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum Fusion {
+    Rrf { k: f32 },
+    Weighted { semantic_ratio: f32 },
+}
+
+impl Default for Fusion {
+    fn default() -> Self {
+        Fusion::Rrf { k: DEFAULT_RRF_K }
+    }
+}
+
+pub const DEFAULT_RRF_K: f32 = 60.0;
+
+/// Where a chunk stood in one leg.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LegRank {
+    /// 1-based.
+    pub rank: usize,
+    pub score: f32,
+}
+
+/// A chunk after fusion, remembering how each leg saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FusedHit {
+    pub chunk: u32,
+    pub score: f32,
+    pub keyword: Option<LegRank>,
+    pub semantic: Option<LegRank>,
+}
+
+/// Fuses two rankings, best first. Ties are broken by chunk id, so results are deterministic.
+pub fn fuse(keyword: &[LegHit], semantic: &[LegHit], fusion: Fusion) -> Vec<FusedHit> {
+    let blank = |chunk| FusedHit {
+        chunk,
+        score: 0.0,
+        keyword: None,
+        semantic: None,
+    };
+    let mut hits: HashMap<u32, FusedHit> = HashMap::new();
+    for (i, h) in keyword.iter().enumerate() {
+        let e = hits.entry(h.chunk).or_insert_with(|| blank(h.chunk));
+        e.keyword.get_or_insert(LegRank {
+            rank: i + 1,
+            score: h.score,
+        });
+    }
+    for (i, h) in semantic.iter().enumerate() {
+        let e = hits.entry(h.chunk).or_insert_with(|| blank(h.chunk));
+        e.semantic.get_or_insert(LegRank {
+            rank: i + 1,
+            score: h.score,
+        });
+    }
+    let (kw_min, kw_max) = min_max(keyword);
+    let (se_min, se_max) = min_max(semantic);
+    let mut out: Vec<FusedHit> = hits
+        .into_values()
+        .map(|mut h| {
+            h.score = match fusion {
+                Fusion::Rrf { k } => {
+                    h.keyword.map_or(0.0, |r| 1.0 / (k + r.rank as f32))
+                        + h.semantic.map_or(0.0, |r| 1.0 / (k + r.rank as f32))
+                }
+                Fusion::Weighted { semantic_ratio } => {
+                    let kw = h
+                        .keyword
+                        .map_or(0.0, |r| normalise(r.score, kw_min, kw_max));
+                    let se = h
+                        .semantic
+                        .map_or(0.0, |r| normalise(r.score, se_min, se_max));
+                    semantic_ratio * se + (1.0 - semantic_ratio) * kw
+                }
+            };
+            h
+        })
+        .collect();
+    sort_hits(&mut out);
+    out
+}
+
+/// One leg alone, as fused hits whose score is the leg's own score.
+pub fn single_leg(hits: &[LegHit], semantic: bool) -> Vec<FusedHit> {
+    hits.iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let rank = Some(LegRank {
+                rank: i + 1,
+                score: h.score,
+            });
+            FusedHit {
+                chunk: h.chunk,
+                score: h.score,
+                keyword: if semantic { None } else { rank },
+                semantic: if semantic { rank } else { None },
+            }
+        })
+        .collect()
+}
+
+fn sort_hits(hits: &mut [FusedHit]) {
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
+}
+
+fn min_max(hits: &[LegHit]) -> (f32, f32) {
+    hits.iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), h| {
+            (lo.min(h.score), hi.max(h.score))
+        })
+}
+
+/// Min-max normalisation; when every candidate scored the same, each gets 1.
+fn normalise(score: f32, min: f32, max: f32) -> f32 {
+    if max > min {
+        (score - min) / (max - min)
+    } else {
+        1.0
+    }
+}
+
+/// A page's place in the results: its best chunk stands for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupedHit {
+    pub page: String,
+    pub best: FusedHit,
+    /// How many of the page's chunks were among the fused hits.
+    pub matched_chunks: usize,
+}
+
+/// Groups fused chunk hits by page (in fused order), keeping each page's best chunk, and
+/// returns the first `limit` pages.
+pub fn group_by_page<'a>(
+    hits: &[FusedHit],
+    page_of: impl Fn(u32) -> Option<&'a str>,
+    limit: usize,
+) -> Vec<GroupedHit> {
+    let mut order: Vec<GroupedHit> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for hit in hits {
+        let Some(page) = page_of(hit.chunk) else {
+            continue;
+        };
+        match index.get(page) {
+            Some(&i) => order[i].matched_chunks += 1,
+            None => {
+                index.insert(page, order.len());
+                order.push(GroupedHit {
+                    page: page.to_string(),
+                    best: *hit,
+                    matched_chunks: 1,
+                });
+            }
+        }
+    }
+    order.truncate(limit);
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(pairs: &[(u32, f32)]) -> Vec<LegHit> {
+        pairs
+            .iter()
+            .map(|&(chunk, score)| LegHit { chunk, score })
+            .collect()
+    }
+
+    #[test]
+    fn rrf_sums_reciprocal_ranks() {
+        let kw = hits(&[(1, 9.0), (2, 5.0)]);
+        let se = hits(&[(2, 0.9), (3, 0.8)]);
+        let fused = fuse(&kw, &se, Fusion::Rrf { k: 60.0 });
+        let by: HashMap<u32, f32> = fused.iter().map(|h| (h.chunk, h.score)).collect();
+        assert!((by[&2] - (1.0 / 62.0 + 1.0 / 61.0)).abs() < 1e-7);
+        assert!((by[&1] - 1.0 / 61.0).abs() < 1e-7);
+        assert!((by[&3] - 1.0 / 62.0).abs() < 1e-7);
+        assert_eq!(fused[0].chunk, 2, "found by both legs wins");
+        assert_eq!(fused[0].keyword.unwrap().rank, 2);
+        assert_eq!(fused[0].semantic.unwrap().rank, 1);
+        // Equal scores (chunks 1 and 3 would tie at k=60 only by rank; here 1/61 > 1/62).
+        assert_eq!(fused[1].chunk, 1);
+    }
+
+    #[test]
+    fn rrf_k_changes_the_balance() {
+        let kw = hits(&[(1, 1.0), (2, 1.0), (3, 1.0)]);
+        let se = hits(&[(3, 1.0), (4, 1.0), (5, 1.0)]);
+        // Chunk 3: ranks 3 and 1. Chunk 1: rank 1 only.
+        let small_k = fuse(&kw, &se, Fusion::Rrf { k: 1.0 });
+        let s: HashMap<u32, f32> = small_k.iter().map(|h| (h.chunk, h.score)).collect();
+        assert!((s[&3] - (1.0 / 4.0 + 1.0 / 2.0)).abs() < 1e-7);
+        assert!((s[&1] - 0.5).abs() < 1e-7);
+    }
+
+    #[test]
+    fn weighted_normalises_each_leg() {
+        let kw = hits(&[(1, 10.0), (2, 6.0), (3, 2.0)]);
+        let se = hits(&[(3, 0.9), (4, 0.5)]);
+        let fused = fuse(
+            &kw,
+            &se,
+            Fusion::Weighted {
+                semantic_ratio: 0.25,
+            },
+        );
+        let by: HashMap<u32, f32> = fused.iter().map(|h| (h.chunk, h.score)).collect();
+        assert!((by[&1] - 0.75).abs() < 1e-6); // kw 1.0
+        assert!((by[&2] - 0.75 * 0.5).abs() < 1e-6); // kw 0.5
+        assert!((by[&3] - 0.25).abs() < 1e-6); // kw 0.0, se 1.0
+        assert!((by[&4] - 0.0).abs() < 1e-6); // se 0.0
+                                              // ratio 1 is semantic only, 0 keyword only.
+        let only_sem = fuse(
+            &kw,
+            &se,
+            Fusion::Weighted {
+                semantic_ratio: 1.0,
+            },
+        );
+        assert_eq!(only_sem[0].chunk, 3);
+        let only_kw = fuse(
+            &kw,
+            &se,
+            Fusion::Weighted {
+                semantic_ratio: 0.0,
+            },
+        );
+        assert_eq!(only_kw[0].chunk, 1);
+    }
+
+    #[test]
+    fn weighted_single_candidate_counts_fully() {
+        let fused = fuse(
+            &hits(&[(7, 3.0)]),
+            &[],
+            Fusion::Weighted {
+                semantic_ratio: 0.5,
+            },
+        );
+        assert_eq!(fused.len(), 1);
+        assert!((fused[0].score - 0.5).abs() < 1e-7);
+    }
+
+    #[test]
+    fn ties_break_by_chunk_id() {
+        let fused = fuse(&hits(&[(9, 1.0)]), &hits(&[(4, 1.0)]), Fusion::default());
+        assert_eq!(
+            fused.iter().map(|h| h.chunk).collect::<Vec<_>>(),
+            vec![4, 9]
+        );
+    }
+
+    #[test]
+    fn grouping_keeps_best_chunk_per_page() {
+        let fused = single_leg(&hits(&[(10, 5.0), (11, 4.0), (20, 3.0), (12, 2.0)]), false);
+        let page = |c: u32| Some(if c < 20 { "a" } else { "b" });
+        let grouped = group_by_page(&fused, page, 10);
+        assert_eq!(grouped.len(), 2);
+        assert_eq!(grouped[0].page, "a");
+        assert_eq!(grouped[0].best.chunk, 10);
+        assert_eq!(grouped[0].matched_chunks, 3);
+        assert_eq!(grouped[1].page, "b");
+        assert_eq!(group_by_page(&fused, page, 1).len(), 1);
+    }
+}

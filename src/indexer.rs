@@ -1,0 +1,150 @@
+//! The indexing path: corpus → chunks → keyword index + embeddings → HNSW → a new generation.
+//!
+//! Nothing here is visible to searchers until [`crate::store::Build::commit`] flips the
+//! generation pointer at the very end.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::chunk::{chunk_corpus, Chunk, ChunkParams, TokenCounter};
+use crate::corpus::Corpus;
+use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
+use crate::keyword::{self, KeywordError};
+use crate::store::{self, Manifest, Store, StoreError};
+use crate::vector::{HnswParams, VectorError, VectorIndex};
+
+/// Files of a generation besides the keyword folder and the vector dump.
+pub const CHUNKS_FILE: &str = "chunks.json";
+pub const PAGES_FILE: &str = "pages.json";
+pub const KEYWORD_DIR: &str = "keyword";
+
+/// Everything that shapes a build. Recorded in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BuildOptions {
+    pub chunk: ChunkParams,
+    pub hnsw: HnswParams,
+    /// Texts per model call. ONNX Runtime's memory grows with it (about 1 GB at 16).
+    pub batch_size: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            chunk: ChunkParams::default(),
+            hnsw: HnswParams::default(),
+            batch_size: 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Keyword(#[from] KeywordError),
+    #[error(transparent)]
+    Vector(#[from] VectorError),
+    #[error("the corpus produced no chunks")]
+    NoChunks,
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub manifest: Manifest,
+    /// Chunks whose vectors had to be computed.
+    pub embedded: usize,
+    /// Chunks whose vectors came from the cache.
+    pub cached: usize,
+    pub elapsed: Duration,
+}
+
+/// True when the live generation was built from this corpus, model and options, so a build
+/// would produce the same index again.
+pub fn is_up_to_date(
+    store: &Store,
+    corpus: &Corpus,
+    model: &dyn Embed,
+    options: &BuildOptions,
+) -> Result<bool, StoreError> {
+    Ok(store.current_manifest()?.is_some_and(|m| {
+        m.format_version == store::FORMAT_VERSION
+            && m.corpus_hash == corpus.hash()
+            && m.model == *model.identity()
+            && m.chunker == options.chunk
+            && m.hnsw.m == options.hnsw.m
+            && m.hnsw.ef_construction == options.hnsw.ef_construction
+    }))
+}
+
+/// Builds a new generation from `corpus` and makes it live.
+/// `progress(done, total)` reports embedding progress.
+pub fn build(
+    store: &Store,
+    corpus: &Corpus,
+    model: &dyn Embed,
+    counter: &TokenCounter,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let build = store.begin_build()?;
+    let dir = build.dir().to_path_buf();
+    tracing::info!(generation = build.name(), "building");
+
+    let chunks: Vec<Chunk> = chunk_corpus(corpus, counter, options.chunk);
+    if chunks.is_empty() {
+        return Err(BuildError::NoChunks);
+    }
+    store::write_json(&dir, CHUNKS_FILE, &chunks)?;
+    store::write_json(&dir, PAGES_FILE, &corpus.pages())?;
+
+    let keyword_dir = dir.join(KEYWORD_DIR);
+    std::fs::create_dir(&keyword_dir).map_err(|source| StoreError::Io {
+        path: keyword_dir.clone(),
+        source,
+    })?;
+    let aliases_of = |id: &str| {
+        corpus
+            .get(id)
+            .map(|p| p.aliases.clone())
+            .unwrap_or_default()
+    };
+    keyword::build(&keyword_dir, &chunks, &aliases_of)?;
+
+    let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
+    let texts: Vec<String> = chunks.iter().map(Chunk::embedding_text).collect();
+    let cached = texts.iter().filter(|t| cache.get(t).is_some()).count();
+    let vectors = embed_cached(model, &mut cache, &texts, options.batch_size, progress)?;
+
+    let index = VectorIndex::build(&vectors, model.identity().dimensions, options.hnsw)?;
+    index.dump(&dir)?;
+
+    let manifest = Manifest {
+        format_version: store::FORMAT_VERSION,
+        generation: String::new(),
+        created_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        corpus_hash: corpus.hash().to_string(),
+        model: model.identity().clone(),
+        chunker: options.chunk,
+        hnsw: options.hnsw,
+        pages: corpus.pages().len(),
+        chunks: chunks.len(),
+        files: Default::default(),
+    };
+    let manifest = build.commit(manifest)?;
+    tracing::info!(generation = %manifest.generation, chunks = manifest.chunks, "generation is live");
+    Ok(BuildReport {
+        manifest,
+        embedded: texts.len() - cached,
+        cached,
+        elapsed: started.elapsed(),
+    })
+}

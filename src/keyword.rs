@@ -1,0 +1,252 @@
+//! The keyword leg: a tantivy index of chunks, ranked by BM25 with English stemming.
+//!
+//! Each chunk is a document with three text fields: the page title, the page aliases and the
+//! chunk body. Title and aliases are repeated on every chunk of a page, so that a query naming
+//! the concept ("GPT-4") lifts all of its passages and the body decides which one answers.
+//!
+//! User text never reaches tantivy's query grammar. Raw questions are full of characters that
+//! grammar reads as syntax ("GPT-4" as a phrase, "AND"/"NOT" as operators, a stray quote as an
+//! error); instead the text goes through the same analyzer as the documents and each resulting
+//! term becomes a boosted `TermQuery` in one disjunction. Any text is a valid query.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::chunk::Chunk;
+use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError};
+
+/// The analyzer every text field and every query goes through.
+pub const ANALYZER: &str = "en_stem";
+
+/// Words so frequent in questions that they only add noise ("what is the ..."). They are
+/// dropped from queries, never from documents, and only when something else remains.
+const QUERY_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "doe", "does", "for", "from",
+    "how", "i", "in", "is", "it", "of", "on", "or", "that", "the", "this", "to", "was", "what",
+    "when", "where", "which", "who", "whi", "why", "with",
+];
+
+/// Query-time weights of the three fields.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FieldBoosts {
+    pub title: f32,
+    pub aliases: f32,
+    pub body: f32,
+}
+
+impl Default for FieldBoosts {
+    fn default() -> Self {
+        FieldBoosts {
+            title: 2.0,
+            aliases: 2.0,
+            body: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeywordError {
+    #[error("keyword index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("keyword index at {path}: {message}")]
+    Open { path: String, message: String },
+}
+
+struct Fields {
+    chunk: Field,
+    title: Field,
+    aliases: Field,
+    body: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let chunk = builder.add_u64_field("chunk", NumericOptions::default().set_fast().set_stored());
+    let title = builder.add_text_field("title", text.clone());
+    let aliases = builder.add_text_field("aliases", text.clone());
+    let body = builder.add_text_field("body", text);
+    (
+        builder.build(),
+        Fields {
+            chunk,
+            title,
+            aliases,
+            body,
+        },
+    )
+}
+
+/// Writes the keyword index of `chunks` into `dir` (which must be empty). `aliases_of` gives a
+/// page's aliases by page id.
+pub fn build(
+    dir: &Path,
+    chunks: &[Chunk],
+    aliases_of: &dyn Fn(&str) -> Vec<String>,
+) -> Result<(), KeywordError> {
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    // One thread: the index is small next to embedding, and one segment keeps it deterministic.
+    let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
+    for (i, chunk) in chunks.iter().enumerate() {
+        writer.add_document(doc!(
+            f.chunk => i as u64,
+            f.title => chunk.title.clone(),
+            f.aliases => aliases_of(&chunk.concept).join(" ; "),
+            f.body => chunk.text.clone(),
+        ))?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// An open keyword index.
+pub struct KeywordIndex {
+    /// The index never changes after a build (a rebuild is a new generation), so one searcher
+    /// and its per-segment chunk-id columns serve for the index's whole life.
+    searcher: Searcher,
+    chunk_ids: Vec<Column<u64>>,
+    analyzer: TextAnalyzer,
+    fields: Fields,
+    boosts: FieldBoosts,
+}
+
+impl KeywordIndex {
+    pub fn open(dir: &Path, boosts: FieldBoosts) -> Result<KeywordIndex, KeywordError> {
+        let index = Index::open_in_dir(dir)?;
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(KeywordError::Open {
+                path: dir.display().to_string(),
+                message: "schema differs from this version's".into(),
+            });
+        }
+        let analyzer = index.tokenizer_for_field(fields.body)?;
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let searcher = reader.searcher();
+        let chunk_ids = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().u64("chunk"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(KeywordIndex {
+            searcher,
+            chunk_ids,
+            analyzer,
+            fields,
+            boosts,
+        })
+    }
+
+    pub fn num_chunks(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let terms = query_terms(&self.analyzer, text);
+        if terms.is_empty() {
+            return None;
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &terms {
+            for (field, boost) in [
+                (self.fields.title, self.boosts.title),
+                (self.fields.aliases, self.boosts.aliases),
+                (self.fields.body, self.boosts.body),
+            ] {
+                if boost <= 0.0 {
+                    continue;
+                }
+                let q = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// The analysed, de-duplicated terms of a query, stop words removed when anything else is left.
+pub fn query_terms(analyzer: &TextAnalyzer, text: &str) -> Vec<String> {
+    let mut analyzer = analyzer.clone();
+    let mut stream = analyzer.token_stream(text);
+    let mut all: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    while let Some(token) = stream.next() {
+        if seen.insert(token.text.clone()) {
+            all.push(token.text.clone());
+        }
+    }
+    let content: Vec<String> = all
+        .iter()
+        .filter(|t| !QUERY_STOP_WORDS.contains(&t.as_str()))
+        .cloned()
+        .collect();
+    if content.is_empty() {
+        all
+    } else {
+        content
+    }
+}
+
+/// The analyzer the keyword index uses, for highlighting passages the same way.
+pub fn analyzer() -> TextAnalyzer {
+    tantivy::tokenizer::TokenizerManager::default()
+        .get(ANALYZER)
+        .unwrap_or_default()
+}
+
+impl KeywordRetriever for KeywordIndex {
+    fn search(&self, query: &str, limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
+        let err = |e: tantivy::TantivyError| RetrieveError {
+            leg: "keyword",
+            message: e.to_string(),
+        };
+        let Some(query) = self.query(query) else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let top = self
+            .searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(err)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let chunk = self
+                .chunk_ids
+                .get(address.segment_ord as usize)
+                .and_then(|column| column.first(address.doc_id))
+                .ok_or_else(|| RetrieveError {
+                    leg: "keyword",
+                    message: "document without chunk id".into(),
+                })?;
+            hits.push(LegHit {
+                chunk: chunk as u32,
+                score,
+            });
+        }
+        Ok(hits)
+    }
+}

@@ -1,0 +1,25 @@
+//! landscape: hybrid search over concept pages.
+//!
+//! The crate is split along the two paths a search service has:
+//!
+//! * the **indexing path** ([`indexer`]) reads a [`corpus`], splits it into [`chunk`]s,
+//!   embeds them ([`embed`]) and writes a keyword index ([`keyword`]) and a vector index
+//!   ([`vector`]) into a new generation of the [`store`];
+//! * the **query path** ([`engine`]) opens the live generation, runs both legs for a query,
+//!   [`fusion`] combines them, and [`http`] serves the result.
+//!
+//! The two legs are reached through the small traits in [`retrieve`], so that a deployment that
+//! outgrows one machine can put an existing distributed engine behind them.
+
+pub mod chunk;
+pub mod corpus;
+pub mod embed;
+pub mod engine;
+pub mod fusion;
+pub mod http;
+pub mod indexer;
+pub mod keyword;
+pub mod retrieve;
+pub mod snippet;
+pub mod store;
+pub mod vector;

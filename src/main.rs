@@ -1,0 +1,306 @@
+//! `landscape`: the command line over the library. Parsing flags, progress bars and terminal
+//! output live here; everything else is in the library.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use landscape::corpus::Corpus;
+use landscape::embed::{LocalModel, ModelPaths};
+use landscape::engine::{Engine, EngineConfig, Mode, SearchRequest};
+use landscape::fusion::{Fusion, DEFAULT_RRF_K};
+use landscape::indexer::{self, BuildOptions};
+use landscape::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "landscape",
+    version,
+    about = "Hybrid keyword + semantic search over concept pages"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a new index generation from the corpus (skipped when it is already up to date).
+    Index {
+        #[command(flatten)]
+        paths: PathArgs,
+        /// Build even when the live generation is up to date.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Serve the HTTP API; builds or refreshes the index first when needed.
+    Serve {
+        #[command(flatten)]
+        paths: PathArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878", env = "LANDSCAPE_ADDR")]
+        addr: String,
+    },
+    /// Search from the terminal.
+    Search {
+        #[command(flatten)]
+        paths: PathArgs,
+        /// The question or keywords.
+        query: String,
+        /// Number of results.
+        #[arg(short, long, default_value_t = 5)]
+        k: usize,
+        /// keyword, semantic or hybrid.
+        #[arg(long, default_value = "hybrid")]
+        mode: Mode,
+        /// Weighted fusion with this semantic ratio (0..1) instead of RRF.
+        #[arg(long)]
+        ratio: Option<f32>,
+        /// Show each leg's rank and score.
+        #[arg(long)]
+        explain: bool,
+        /// Print the JSON response instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+struct PathArgs {
+    /// Folder of Markdown pages.
+    #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
+    corpus: PathBuf,
+    /// Folder of index generations.
+    #[arg(long, default_value = "index", env = "LANDSCAPE_INDEX")]
+    index: PathBuf,
+    /// Folder with model.onnx and the tokenizer files [default: ~/.cache/landscape/model].
+    #[arg(long, env = "LANDSCAPE_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
+    /// ONNX Runtime shared library [default: ~/.cache/landscape/onnxruntime/libonnxruntime.so.1.31.1].
+    #[arg(long, env = "LANDSCAPE_ORT_LIB")]
+    ort_lib: Option<PathBuf>,
+}
+
+impl PathArgs {
+    fn model(&self) -> Result<LocalModel> {
+        let paths = ModelPaths::resolve(self.model_dir.clone(), self.ort_lib.clone());
+        Ok(LocalModel::load(&paths)?)
+    }
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "landscape=info,tower_http=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Index { paths, force } => {
+            let model = paths.model()?;
+            index(&paths, &model, force)?;
+            Ok(())
+        }
+        Command::Serve { paths, addr } => serve(&paths, &addr),
+        Command::Search {
+            paths,
+            query,
+            k,
+            mode,
+            ratio,
+            explain,
+            json,
+        } => {
+            let model = Arc::new(paths.model()?);
+            ensure_index(&paths, &model)?;
+            let engine = Engine::open(&Store::new(&paths.index), model, EngineConfig::default())?;
+            let fusion = match ratio {
+                Some(r) if (0.0..=1.0).contains(&r) => Fusion::Weighted { semantic_ratio: r },
+                Some(r) => bail!("--ratio is {r}; it must be from 0 to 1"),
+                None => Fusion::Rrf { k: DEFAULT_RRF_K },
+            };
+            if query.trim().is_empty() {
+                bail!("the query is empty");
+            }
+            let response = engine.search(&SearchRequest {
+                query,
+                k: k.clamp(1, 100),
+                mode,
+                fusion,
+                explain,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response)?);
+            } else {
+                print_results(&engine, &response);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Builds a generation (unless up to date and not forced), with a progress bar for embedding.
+fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
+    let corpus = load_corpus(&paths.corpus)?;
+    let store = Store::new(&paths.index);
+    let options = BuildOptions::default();
+    if !force && indexer::is_up_to_date(&store, &corpus, model, &options)? {
+        eprintln!("index is up to date with {}", paths.corpus.display());
+        return Ok(());
+    }
+    let started = Instant::now();
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "embedding {bar:40} {pos}/{len} chunks ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = indexer::build(
+        &store,
+        &corpus,
+        model,
+        model.token_counter(),
+        &options,
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    eprintln!(
+        "built {} from {} pages: {} chunks ({} embedded, {} from cache) in {:.1}s",
+        report.manifest.generation,
+        report.manifest.pages,
+        report.manifest.chunks,
+        report.embedded,
+        report.cached,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn load_corpus(dir: &Path) -> Result<Corpus> {
+    Corpus::load(dir).with_context(|| format!("nothing was indexed from {}", dir.display()))
+}
+
+/// Makes sure a usable, up-to-date generation exists. If the corpus is broken but an older
+/// generation exists, that generation keeps serving and the problems are reported.
+fn ensure_index(paths: &PathArgs, model: &LocalModel) -> Result<()> {
+    let store = Store::new(&paths.index);
+    match index(paths, model, false) {
+        Ok(()) => Ok(()),
+        Err(e) if store.current_name().ok().flatten().is_some() => {
+            eprintln!("warning: {e:#}\nwarning: serving the previous index generation");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn serve(paths: &PathArgs, addr: &str) -> Result<()> {
+    let model = Arc::new(paths.model()?);
+    ensure_index(paths, &model)?;
+    let engine = Arc::new(Engine::open(
+        &Store::new(&paths.index),
+        model,
+        EngineConfig::default(),
+    )?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        tracing::info!(
+            "serving {} on http://{local}/search?q=...",
+            engine.manifest().generation
+        );
+        landscape::http::serve(listener, engine, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) {
+    println!(
+        "{} result(s) for \"{}\" ({:?}, {:.1} ms)\n",
+        response.results.len(),
+        response.query,
+        response.mode,
+        response.took_ms
+    );
+    for (i, r) in response.results.iter().enumerate() {
+        let ancestry: Vec<&str> = r
+            .ancestry
+            .iter()
+            .filter_map(|id| engine.page(id).map(|p| p.title.as_str()))
+            .collect();
+        println!("{:>2}. \x1b[1m{}\x1b[0m  [{}]", i + 1, r.title, r.id);
+        if !ancestry.is_empty() {
+            println!("    {}", ancestry.join(" › "));
+        }
+        println!(
+            "    {}: {}",
+            r.section,
+            terminal_highlight(&r.passage, &r.highlights)
+        );
+        if let Some(e) = &r.explain {
+            let leg = |l: Option<landscape::fusion::LegRank>| {
+                l.map(|l| format!("#{} ({:.3})", l.rank, l.score))
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "    keyword {}  semantic {}  fused {:.4}",
+                leg(e.keyword),
+                leg(e.semantic),
+                e.fused
+            );
+        }
+        println!();
+    }
+}
+
+fn terminal_highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for r in ranges {
+        if r.start < last || r.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[last..r.start]);
+        out.push_str("\x1b[33;1m");
+        out.push_str(&text[r.clone()]);
+        out.push_str("\x1b[0m");
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}

@@ -1,0 +1,130 @@
+//! Passages: the part of a chunk shown under a result, with the query's words highlighted.
+//!
+//! Highlighting uses the keyword analyzer (stemmed, lower-cased), so "generative" in a query
+//! lights up "Generative" and "generation" alike, whichever leg found the chunk.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+use tantivy::schema::Field;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::keyword::query_terms;
+
+/// Longest passage shown, in characters.
+pub const PASSAGE_CHARS: usize = 320;
+
+/// A passage and where the query's words are in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Passage {
+    /// Plain text.
+    pub text: String,
+    /// Byte ranges of `text` that match query terms.
+    pub highlights: Vec<Range<usize>>,
+    /// `text`, HTML-escaped, with matches wrapped in `<mark>`.
+    pub html: String,
+}
+
+/// Builds passages for one query.
+pub struct Highlighter {
+    generator: SnippetGenerator,
+}
+
+impl Highlighter {
+    pub fn new(analyzer: &TextAnalyzer, query: &str) -> Highlighter {
+        let terms: BTreeMap<String, f32> = query_terms(analyzer, query)
+            .into_iter()
+            .map(|t| (t, 1.0))
+            .collect();
+        let generator = SnippetGenerator::new(
+            terms,
+            analyzer.clone(),
+            Field::from_field_id(0),
+            PASSAGE_CHARS,
+        );
+        Highlighter { generator }
+    }
+
+    /// The best-matching window of `text`; its opening when no query word occurs in it.
+    pub fn passage(&self, text: &str) -> Passage {
+        let mut snippet = self.generator.snippet(text);
+        if snippet.is_empty() {
+            let text = opening(text, PASSAGE_CHARS);
+            return Passage {
+                html: escape(&text),
+                text,
+                highlights: Vec::new(),
+            };
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        Passage {
+            text: snippet.fragment().to_string(),
+            highlights: snippet.highlighted().to_vec(),
+            html: snippet.to_html(),
+        }
+    }
+}
+
+/// The first sentences of `text` that fit in `max` characters (at least one cut at a word).
+fn opening(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if i > max {
+            break;
+        }
+        if c == ' ' {
+            end = i;
+        }
+    }
+    if end == 0 {
+        end = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .take_while(|&i| i <= max)
+            .last()
+            .unwrap_or(0);
+    }
+    format!("{}…", text[..end].trim_end())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyword::analyzer;
+
+    #[test]
+    fn highlights_stemmed_matches() {
+        let h = Highlighter::new(&analyzer(), "is GPT-4 generative AI?");
+        let p = h.passage("GPT-4 is a large language model, a kind of Generative AI.");
+        let marked: Vec<&str> = p.highlights.iter().map(|r| &p.text[r.clone()]).collect();
+        assert!(marked.contains(&"GPT"), "{marked:?}");
+        assert!(marked.contains(&"Generative"), "{marked:?}");
+        assert!(p.html.contains("<mark>Generative</mark>"), "{}", p.html);
+        assert!(
+            !marked.contains(&"is"),
+            "stop words are not highlighted: {marked:?}"
+        );
+    }
+
+    #[test]
+    fn falls_back_to_opening_and_escapes() {
+        let h = Highlighter::new(&analyzer(), "zebra");
+        let long = "a <b> & c. ".repeat(100);
+        let p = h.passage(&long);
+        assert!(p.highlights.is_empty());
+        assert!(p.text.len() <= PASSAGE_CHARS + '…'.len_utf8());
+        assert!(p.html.contains("&lt;b&gt;"));
+    }
+}

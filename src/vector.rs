@@ -1,0 +1,231 @@
+//! The semantic leg: an HNSW graph (hnsw_rs) over unit-length chunk embeddings.
+//!
+//! hnsw_rs cannot delete points. The design does not need it to: every build writes a new
+//! generation with a fresh graph, and anything that must be hidden at query time (a section,
+//! a group) is expressed as a filter over chunk ids, which hnsw_rs applies during the walk.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use hnsw_rs::anndists::dist::Distance;
+use hnsw_rs::api::AnnT;
+use hnsw_rs::hnsw::{Hnsw, Neighbour};
+use hnsw_rs::hnswio::HnswIo;
+use serde::{Deserialize, Serialize};
+
+use crate::retrieve::{LegHit, RetrieveError, VectorRetriever};
+
+/// Base name of the dumped graph: `vectors.hnsw.graph` and `vectors.hnsw.data`.
+pub const BASENAME: &str = "vectors";
+
+/// HNSW parameters. `m` and `ef_construction` shape the graph and are recorded in the
+/// manifest; `ef_search` is a query-time knob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HnswParams {
+    /// Links per node (hnsw_rs keeps twice as many on the bottom layer).
+    pub m: usize,
+    /// Candidate list size while inserting: higher builds slower and finds better neighbours.
+    pub ef_construction: usize,
+    /// Candidate list size while searching; raised to `limit` when smaller.
+    pub ef_search: usize,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        HnswParams {
+            m: 16,
+            ef_construction: 200,
+            ef_search: 96,
+        }
+    }
+}
+
+/// `1 - dot` for unit vectors, clamped at zero.
+///
+/// anndists' own `DistDot` asserts that the result is non-negative, and rounding makes the dot
+/// product of a unit vector with itself exceed 1 now and then: a panic on a valid query.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnitDot;
+
+impl Distance<f32> for UnitDot {
+    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
+        (1.0 - dot(a, b)).max(0.0)
+    }
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VectorError {
+    #[error("vector index at {path}: {message}")]
+    Load { path: String, message: String },
+    #[error("vector index dump failed: {0}")]
+    Dump(String),
+    #[error("vector {index} has {found} dimensions, expected {expected}")]
+    Dimensions {
+        index: usize,
+        found: usize,
+        expected: usize,
+    },
+}
+
+/// An HNSW graph over chunk vectors; point ids are chunk ids.
+pub struct VectorIndex {
+    hnsw: Hnsw<'static, f32, UnitDot>,
+    dimensions: usize,
+    ef_search: usize,
+}
+
+impl VectorIndex {
+    /// Builds the graph. `vectors[i]` is chunk `i`'s unit vector.
+    pub fn build(
+        vectors: &[Vec<f32>],
+        dimensions: usize,
+        params: HnswParams,
+    ) -> Result<VectorIndex, VectorError> {
+        for (index, v) in vectors.iter().enumerate() {
+            if v.len() != dimensions {
+                return Err(VectorError::Dimensions {
+                    index,
+                    found: v.len(),
+                    expected: dimensions,
+                });
+            }
+        }
+        let max_layer = 16;
+        let hnsw = Hnsw::new(
+            params.m,
+            vectors.len().max(1),
+            max_layer,
+            params.ef_construction,
+            UnitDot,
+        );
+        let data: Vec<(&Vec<f32>, usize)> = vectors.iter().zip(0..).collect();
+        hnsw.parallel_insert(&data);
+        let mut index = VectorIndex {
+            hnsw,
+            dimensions,
+            ef_search: params.ef_search,
+        };
+        index.hnsw.set_searching_mode(true);
+        Ok(index)
+    }
+
+    /// Writes `vectors.hnsw.graph` and `vectors.hnsw.data` into `dir`.
+    pub fn dump(&self, dir: &Path) -> Result<(), VectorError> {
+        let written = self
+            .hnsw
+            .file_dump(dir, BASENAME)
+            .map_err(|e| VectorError::Dump(e.to_string()))?;
+        if written != BASENAME {
+            return Err(VectorError::Dump(format!(
+                "hnsw_rs wrote basename {written}, expected {BASENAME} (files already there?)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Loads a dumped graph. The caller checks file checksums first; hnsw_rs asserts on some
+    /// malformed input, so a panic while loading is caught and reported as a load error.
+    pub fn load(
+        dir: &Path,
+        dimensions: usize,
+        ef_search: usize,
+    ) -> Result<VectorIndex, VectorError> {
+        let err = |message: String| VectorError::Load {
+            path: dir.display().to_string(),
+            message,
+        };
+        // hnsw_rs ties the graph's lifetime to its loader. Without mmap the graph owns its data
+        // and the loader is a few paths, so it is leaked once per generation loaded.
+        let hnsw = catch_unwind(AssertUnwindSafe(|| {
+            let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
+            loader.load_hnsw::<f32, UnitDot>()
+        }))
+        .map_err(|_| err("the graph files are malformed".into()))?
+        .map_err(|e| err(e.to_string()))?;
+        if hnsw.get_nb_point() > 0 && hnsw.get_point_indexation().get_data_dimension() != dimensions
+        {
+            return Err(err(format!(
+                "graph has {} dimensions, the manifest says {dimensions}",
+                hnsw.get_point_indexation().get_data_dimension()
+            )));
+        }
+        let mut index = VectorIndex {
+            hnsw,
+            dimensions,
+            ef_search,
+        };
+        index.hnsw.set_searching_mode(true);
+        Ok(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.hnsw.get_nb_point()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn set_ef_search(&mut self, ef_search: usize) {
+        self.ef_search = ef_search;
+    }
+
+    /// The `limit` nearest chunks accepted by `keep`, most similar first.
+    pub fn search_filtered(
+        &self,
+        vector: &[f32],
+        limit: usize,
+        keep: Option<&dyn Fn(&usize) -> bool>,
+    ) -> Result<Vec<LegHit>, RetrieveError> {
+        if vector.len() != self.dimensions {
+            return Err(RetrieveError {
+                leg: "semantic",
+                message: format!(
+                    "query vector has {} dimensions, the index {}",
+                    vector.len(),
+                    self.dimensions
+                ),
+            });
+        }
+        if limit == 0 || self.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ef = self.ef_search.max(limit);
+        let found: Vec<Neighbour> = match keep {
+            Some(keep) => self.hnsw.search_filter(vector, limit, ef, Some(&keep)),
+            None => self.hnsw.search(vector, limit, ef),
+        };
+        Ok(found
+            .into_iter()
+            .map(|n| LegHit {
+                chunk: n.d_id as u32,
+                score: 1.0 - n.distance,
+            })
+            .collect())
+    }
+}
+
+impl VectorRetriever for VectorIndex {
+    fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
+        self.search_filtered(vector, limit, None)
+    }
+}
+
+/// Exact nearest neighbours by brute force: the ground truth HNSW recall is measured against.
+pub fn exact_search(vectors: &[Vec<f32>], query: &[f32], limit: usize) -> Vec<LegHit> {
+    let mut all: Vec<LegHit> = vectors
+        .iter()
+        .enumerate()
+        .map(|(i, v)| LegHit {
+            chunk: i as u32,
+            score: dot(v, query),
+        })
+        .collect();
+    all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
+    all.truncate(limit);
+    all
+}
