@@ -183,8 +183,6 @@ impl Store {
             Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(lock_path)),
             Err(fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
         }
-        let current = self.current_name()?;
-        self.sweep(current.as_deref())?;
         let next = self.generations()?.last().map_or(0, |(n, _)| *n) + 1;
         let name = format!("{GEN_PREFIX}{next:06}");
         let dir = self.root.join(&name);
@@ -212,7 +210,8 @@ impl Store {
     }
 
     /// Removes generations that are neither live nor the newest complete one before it (kept
-    /// so that an operator can roll back by hand). Runs under the build lock.
+    /// so that an operator can roll back by hand). Runs under the build lock, after a commit;
+    /// a process still serving an older generation keeps its open files (Unix semantics).
     fn sweep(&self, current: Option<&str>) -> Result<(), StoreError> {
         let gens = self.generations()?;
         let current_n = gens
@@ -280,6 +279,8 @@ impl Build {
         let current = self.root.join(CURRENT);
         fs::rename(&tmp, &current).map_err(io(&current))?;
         sync_dir(&self.root)?;
+        // Still under the lock: clear out older generations and debris of killed builds.
+        Store::new(&self.root).sweep(Some(&self.name))?;
         Ok(manifest)
     }
 }

@@ -1,0 +1,12 @@
+//! Integration tests: real model, real tantivy index, real HNSW graph, small corpora built here.
+//! One test binary, so the model loads once and the crate links once.
+
+mod common;
+
+mod chunking;
+mod corpus_errors;
+mod hnsw;
+mod http_api;
+mod rebuild;
+mod search;
+mod store;
