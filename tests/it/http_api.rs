@@ -1,1 +1,227 @@
+//! The HTTP API through a real TCP server: searches, pages, health, and every 4xx path.
 
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use crate::common::Site;
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _site: Site,
+}
+
+async fn start() -> Server {
+    let site = Site::zoo();
+    site.build();
+    let engine = Arc::new(site.engine());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(landscape::http::serve(listener, engine, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        base,
+        client: reqwest::Client::new(),
+        stop: Some(stop),
+        task,
+        _site: site,
+    }
+}
+
+impl Server {
+    async fn get(&self, path_and_query: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path_and_query}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: Option<&str>,
+    ) -> (u16, Value) {
+        let mut r = self.client.post(format!("{}/search", self.base)).body(body);
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_over_tcp_get_and_post() {
+    let server = start().await;
+    let (status, body) = server
+        .get("/search?q=a%20furry%20pet%20that%20purrs&k=3&explain=true")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["id"], "cat");
+    assert_eq!(body["mode"], "hybrid");
+    assert_eq!(body["fusion"]["method"], "rrf");
+    assert!(body["results"].as_array().unwrap().len() <= 3);
+    assert!(body["results"][0]["explain"]["semantic"]["rank"]
+        .as_u64()
+        .is_some());
+    assert!(body["results"][0]["passage_html"]
+        .as_str()
+        .unwrap()
+        .contains("<mark>"));
+    assert_eq!(
+        body["results"][0]["ancestry"],
+        json!(["living-thing", "animal"])
+    );
+
+    let (status, body) = server
+        .post(
+            json!({"q": "two wheels and pedals", "mode": "keyword", "k": 1}).to_string(),
+            Some("application/json"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["id"], "bicycle");
+    assert_eq!(body["results"].as_array().unwrap().len(), 1);
+    assert!(body.get("fusion").is_none());
+
+    let (status, body) = server.get("/search?q=loyal%20pet&ratio=0.7").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["fusion"]["method"], "weighted");
+    assert_eq!(body["results"][0]["id"], "dog");
+
+    let (status, body) = server.get("/concepts/cat").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["title"], "Cat");
+    assert_eq!(body["ancestry"], json!(["living-thing", "animal", "cat"]));
+    assert_eq!(body["sections"][0]["heading"], "Simple explanation");
+    let (_, body) = server.get("/concepts/animal").await;
+    assert_eq!(body["children"], json!(["cat", "dog"]));
+
+    let (status, body) = server.get("/healthz").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["pages"], 5);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_request_gets_a_4xx_json_error() {
+    let server = start().await;
+    let long = "a".repeat(1001);
+    let get_cases: Vec<(String, u16, &str)> = vec![
+        ("/search".into(), 400, "missing_query"),
+        ("/search?q=%20%20".into(), 400, "empty_query"),
+        (format!("/search?q={long}"), 400, "query_too_long"),
+        ("/search?q=x&k=0".into(), 400, "k_out_of_range"),
+        ("/search?q=x&k=101".into(), 400, "k_out_of_range"),
+        ("/search?q=x&k=ten".into(), 400, "invalid_k"),
+        ("/search?q=x&mode=fuzzy".into(), 400, "unknown_mode"),
+        ("/search?q=x&ratio=1.5".into(), 400, "ratio_out_of_range"),
+        ("/search?q=x&ratio=NaN".into(), 400, "ratio_out_of_range"),
+        ("/search?q=x&ratio=half".into(), 400, "invalid_ratio"),
+        ("/search?q=x&rrf_k=0".into(), 400, "rrf_k_out_of_range"),
+        ("/search?q=x&fusion=magic".into(), 400, "unknown_fusion"),
+        (
+            "/search?q=x&fusion=rrf&ratio=0.5".into(),
+            400,
+            "conflicting_fusion",
+        ),
+        ("/search?q=x&explain=maybe".into(), 400, "invalid_explain"),
+        ("/concepts/unicorn".into(), 404, "unknown_concept"),
+        ("/nowhere".into(), 404, "not_found"),
+    ];
+    for (path, status, expected) in &get_cases {
+        let (got, body) = server.get(path).await;
+        assert_eq!(
+            (got, code(&body)),
+            (*status, *expected),
+            "GET {path}: {body}"
+        );
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let (_, body) = server.get(&format!("/search?q={long}")).await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1001 characters"));
+
+    let json_ct = Some("application/json");
+    let post_cases: Vec<(String, Option<&str>, u16, &str)> = vec![
+        ("{\"q\": \"cat\"".into(), json_ct, 400, "malformed_json"),
+        ("{\"q\": 5}".into(), json_ct, 422, "invalid_field"),
+        (
+            "{\"q\": \"cat\", \"colour\": \"red\"}".into(),
+            json_ct,
+            422,
+            "invalid_field",
+        ),
+        (
+            "{\"q\": \"cat\", \"k\": 1000}".into(),
+            json_ct,
+            400,
+            "k_out_of_range",
+        ),
+        ("{\"k\": 3}".into(), json_ct, 400, "missing_query"),
+        (
+            "{\"q\": \"cat\"}".into(),
+            None,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            json!({"q": "x".repeat(20_000)}).to_string(),
+            json_ct,
+            413,
+            "body_too_large",
+        ),
+    ];
+    for (body_text, ct, status, expected) in post_cases {
+        let shown: String = body_text.chars().take(60).collect();
+        let (got, body) = server.post(body_text, ct).await;
+        assert_eq!(
+            (got, code(&body)),
+            (status, expected),
+            "POST {shown}: {body}"
+        );
+    }
+
+    let r = server
+        .client
+        .delete(format!("{}/search", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(code(&body), "method_not_allowed");
+
+    // After all that, the service still answers.
+    let (status, _) = server.get("/search?q=cat").await;
+    assert_eq!(status, 200);
+    server.shutdown().await;
+}

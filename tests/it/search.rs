@@ -1,1 +1,141 @@
+//! End-to-end search through the engine: the built-in corpus and a small one built here.
 
+use std::path::Path;
+
+use landscape::engine::{Mode, SearchRequest};
+use landscape::fusion::Fusion;
+
+use crate::common::{build_with, ids, Site};
+
+fn builtin() -> Site {
+    let site = Site::new();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    build_with(&corpus, &site.store(), &Default::default());
+    site
+}
+
+#[test]
+fn is_gpt4_generative_ai_finds_gpt4_or_generative_ai_in_the_top_3() {
+    let site = builtin();
+    let engine = site.engine();
+    let mut request = SearchRequest::new("is GPT-4 generative AI?");
+    request.explain = true;
+    let response = engine.search(&request).unwrap();
+    let top3 = &ids(&response)[..3];
+    assert!(
+        top3.contains(&"gpt-4") || top3.contains(&"generative-ai"),
+        "top 3: {top3:?}"
+    );
+    let first = &response.results[0];
+    assert!(
+        !first.highlights.is_empty(),
+        "the passage highlights matching words"
+    );
+    for r in &first.highlights {
+        let word = first.passage[r.clone()].to_lowercase();
+        assert!(
+            ["gpt", "4", "generative", "ai"].contains(&word.as_str()),
+            "highlighted {word}"
+        );
+    }
+    assert!(first.passage_html.contains("<mark>"));
+    let explain = first.explain.as_ref().unwrap();
+    assert!(explain.keyword.is_some() && explain.semantic.is_some());
+    // The answer's ancestry leads from the root to its parent.
+    let gpt4 = response.results.iter().find(|r| r.id == "gpt-4").unwrap();
+    assert_eq!(
+        gpt4.ancestry.first().map(String::as_str),
+        Some("artificial-intelligence")
+    );
+    assert_eq!(
+        gpt4.ancestry.last().map(String::as_str),
+        Some("large-language-model")
+    );
+}
+
+#[test]
+fn everyday_questions_find_the_obvious_page_in_every_mode() {
+    let site = builtin();
+    let engine = site.engine();
+    for (query, expected) in [
+        ("why do chatbots make things up", "hallucination"),
+        (
+            "RAG vs fine-tuning",
+            "retrieval-augmented-generation-vs-fine-tuning",
+        ),
+        ("making models smaller with int8 weights", "quantization"),
+    ] {
+        let hybrid = engine.search(&SearchRequest::new(query)).unwrap();
+        assert_eq!(ids(&hybrid)[0], expected, "hybrid: {query}");
+    }
+    // A paraphrase without shared words is what the semantic leg is for.
+    let mut request = SearchRequest::new("a computer program that learns from examples");
+    request.mode = Mode::Semantic;
+    let semantic = engine.search(&request).unwrap();
+    assert!(
+        ids(&semantic)[..3].contains(&"machine-learning"),
+        "{:?}",
+        ids(&semantic)
+    );
+}
+
+#[test]
+fn modes_and_fusions_differ_and_respect_k() {
+    let site = Site::zoo();
+    site.build();
+    let engine = site.engine();
+    let mut request = SearchRequest::new("a furry pet that purrs");
+    request.k = 2;
+    request.explain = true;
+    for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+        request.mode = mode;
+        let r = engine.search(&request).unwrap();
+        assert_eq!(ids(&r)[0], "cat", "{mode:?}");
+        assert!(r.results.len() <= 2);
+        let e = r.results[0].explain.as_ref().unwrap();
+        match mode {
+            Mode::Keyword => assert!(e.keyword.is_some() && e.semantic.is_none()),
+            Mode::Semantic => assert!(e.semantic.is_some() && e.keyword.is_none()),
+            Mode::Hybrid => assert!(e.keyword.is_some() && e.semantic.is_some()),
+        }
+    }
+    request.mode = Mode::Hybrid;
+    request.fusion = Fusion::Weighted {
+        semantic_ratio: 0.5,
+    };
+    let r = engine.search(&request).unwrap();
+    assert_eq!(ids(&r)[0], "cat");
+    assert!(
+        r.results[0].score <= 1.0 + 1e-6,
+        "weighted scores are in [0, 1]"
+    );
+    // Keyword mode with words that occur nowhere finds nothing; semantic always finds something.
+    request.query = "zzzz qqqq".into();
+    request.mode = Mode::Keyword;
+    assert!(engine.search(&request).unwrap().results.is_empty());
+    request.mode = Mode::Semantic;
+    assert!(!engine.search(&request).unwrap().results.is_empty());
+}
+
+#[test]
+fn odd_text_is_a_query_not_an_error() {
+    let site = Site::zoo();
+    site.build();
+    let engine = site.engine();
+    for q in [
+        "cat AND NOT dog",
+        "\"unbalanced",
+        "bike-riding (fast) [x]",
+        "+-*/:^~",
+        "ÄÖÜ 🐱 猫",
+        "!!!",
+    ] {
+        engine
+            .search(&SearchRequest::new(q))
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    let r = engine
+        .search(&SearchRequest::new("cat AND NOT dog"))
+        .unwrap();
+    assert!(ids(&r)[..2].contains(&"cat"));
+}
