@@ -5,6 +5,7 @@ mod common;
 
 mod chunking;
 mod corpus_errors;
+mod embedding;
 mod hnsw;
 mod http_api;
 mod rebuild;

@@ -1,0 +1,108 @@
+//! The real model: shape, normalisation, meaning, batch independence, clear errors.
+
+use landscape::embed::{Embed, EmbedError, LocalModel, ModelPaths};
+use landscape::vector::dot;
+
+use crate::common::model;
+
+#[test]
+fn vectors_are_unit_384d_and_carry_meaning() {
+    let m = model();
+    let texts: Vec<String> = [
+        "A cat sleeps on the sofa.",
+        "A kitten naps on the couch.",
+        "Stock markets fell sharply today.",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let v = m.embed(&texts, 8).unwrap();
+    assert_eq!(v.len(), 3);
+    for x in &v {
+        assert_eq!(x.len(), 384);
+        assert!((dot(x, x) - 1.0).abs() < 1e-4);
+    }
+    assert!(
+        dot(&v[0], &v[1]) > dot(&v[0], &v[2]) + 0.3,
+        "paraphrases are closer than unrelated text"
+    );
+    assert_eq!(m.identity().dimensions, 384);
+    assert_eq!(m.identity().sha256.len(), 64);
+}
+
+#[test]
+fn a_vector_does_not_depend_on_its_batch() {
+    // The cache stores vectors computed in indexing batches and queries are embedded alone:
+    // both must agree.
+    let m = model();
+    let target = "Retrieval-augmented generation looks things up before answering.".to_string();
+    let alone = m.embed(&[target.clone()], 1).unwrap().remove(0);
+    let batch: Vec<String> = vec![
+        "short".into(),
+        target.clone(),
+        "A much longer text that forces padding of the other members of this batch to many more tokens than they have on their own, which is how batches are shaped.".into(),
+    ];
+    let together = m.embed(&batch, 16).unwrap().remove(1);
+    let cosine = dot(&alone, &together);
+    assert!(cosine > 0.999, "cosine {cosine}");
+}
+
+#[test]
+fn missing_model_files_name_the_setup_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = ModelPaths::resolve(Some(dir.path().to_path_buf()), None);
+    let err = LocalModel::load(&paths).err().expect("no model there");
+    assert!(matches!(err, EmbedError::MissingFile { .. }), "{err}");
+    assert!(err.to_string().contains("scripts/setup-model"), "{err}");
+}
+
+#[test]
+fn a_corrupt_model_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = ModelPaths::from_env();
+    for f in [
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+    ] {
+        std::fs::copy(real.model_dir.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("model.onnx"), b"not an onnx model").unwrap();
+    let paths = ModelPaths::resolve(
+        Some(dir.path().to_path_buf()),
+        Some(real.ort_library.clone()),
+    );
+    let err = LocalModel::load(&paths).err().expect("garbage model");
+    assert!(matches!(err, EmbedError::Model { .. }), "{err}");
+    assert!(err.to_string().contains("scripts/setup-model"), "{err}");
+}
+
+#[test]
+fn a_missing_onnx_runtime_is_an_error_naming_the_fix() {
+    let site = crate::common::Site::zoo();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .args([
+            "index",
+            "--ort-lib",
+            "/nonexistent/libonnxruntime.so",
+            "--corpus",
+        ])
+        .arg(&site.corpus)
+        .arg("--index")
+        .arg(&site.index)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an error exit, not a crash: {stderr}"
+    );
+    assert!(
+        stderr.contains("cannot load ONNX Runtime from /nonexistent"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("scripts/setup-model"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
