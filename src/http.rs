@@ -374,18 +374,16 @@ struct Health<'a> {
     model: &'a str,
 }
 
-async fn health(State(state): State<AppState>) -> Json<Health<'static>> {
-    // 'static because the engine lives as long as the service; copy out to keep it simple.
+async fn health(State(state): State<AppState>) -> Response {
     let m = state.engine.manifest();
-    let generation: &'static str = Box::leak(m.generation.clone().into_boxed_str());
-    let model: &'static str = Box::leak(m.model.id.clone().into_boxed_str());
     Json(Health {
         status: "ok",
-        generation,
+        generation: &m.generation,
         pages: m.pages,
         chunks: m.chunks,
-        model,
+        model: &m.model.id,
     })
+    .into_response()
 }
 
 async fn not_found(uri: Uri) -> ApiError {

@@ -250,6 +250,13 @@ async fn shutdown_signal() {
 }
 
 fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) {
+    use std::io::IsTerminal;
+    let colour = std::io::stdout().is_terminal();
+    let (bold, mark, reset) = if colour {
+        ("\x1b[1m", "\x1b[33;1m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
     println!(
         "{} result(s) for \"{}\" ({:?}, {:.1} ms)\n",
         response.results.len(),
@@ -263,14 +270,14 @@ fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) 
             .iter()
             .filter_map(|id| engine.page(id).map(|p| p.title.as_str()))
             .collect();
-        println!("{:>2}. \x1b[1m{}\x1b[0m  [{}]", i + 1, r.title, r.id);
+        println!("{:>2}. {bold}{}{reset}  [{}]", i + 1, r.title, r.id);
         if !ancestry.is_empty() {
             println!("    {}", ancestry.join(" › "));
         }
         println!(
             "    {}: {}",
             r.section,
-            terminal_highlight(&r.passage, &r.highlights)
+            terminal_highlight(&r.passage, &r.highlights, mark, reset)
         );
         if let Some(e) = &r.explain {
             let leg = |l: Option<landscape::fusion::LegRank>| {
@@ -288,7 +295,12 @@ fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) 
     }
 }
 
-fn terminal_highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+fn terminal_highlight(
+    text: &str,
+    ranges: &[std::ops::Range<usize>],
+    mark: &str,
+    reset: &str,
+) -> String {
     let mut out = String::new();
     let mut last = 0;
     for r in ranges {
@@ -296,9 +308,9 @@ fn terminal_highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
             continue;
         }
         out.push_str(&text[last..r.start]);
-        out.push_str("\x1b[33;1m");
+        out.push_str(mark);
         out.push_str(&text[r.clone()]);
-        out.push_str("\x1b[0m");
+        out.push_str(reset);
         last = r.end;
     }
     out.push_str(&text[last..]);

@@ -59,10 +59,29 @@ impl Highlighter {
             };
         }
         snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        // Ellipses say that the passage is cut out of a longer text.
+        let range = snippet.fragment_range();
+        let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
+        let before = if has_words(&text[..range.start]) {
+            "…"
+        } else {
+            ""
+        };
+        let tail = &text[range.end..];
+        // A fragment stops at its last word: keep the closing punctuation, mark a real cut.
+        let after = if has_words(tail) {
+            "…"
+        } else {
+            tail.trim_end()
+        };
         Passage {
-            text: snippet.fragment().to_string(),
-            highlights: snippet.highlighted().to_vec(),
-            html: snippet.to_html(),
+            text: format!("{before}{}{after}", snippet.fragment()),
+            highlights: snippet
+                .highlighted()
+                .iter()
+                .map(|r| r.start + before.len()..r.end + before.len())
+                .collect(),
+            html: format!("{before}{}{}", snippet.to_html(), escape(after)),
         }
     }
 }
@@ -116,6 +135,25 @@ mod tests {
             !marked.contains(&"is"),
             "stop words are not highlighted: {marked:?}"
         );
+        assert!(!p.text.contains('…'), "the whole text fits: no ellipsis");
+    }
+
+    #[test]
+    fn a_cut_passage_has_ellipses_and_shifted_highlights() {
+        let h = Highlighter::new(&analyzer(), "zebra");
+        let text = format!(
+            "{} The zebra has stripes. {}",
+            "Filler words here. ".repeat(30),
+            "More filler. ".repeat(30)
+        );
+        let p = h.passage(&text);
+        assert!(
+            p.text.starts_with('…') && p.text.ends_with('…'),
+            "{}",
+            p.text
+        );
+        let marked: Vec<&str> = p.highlights.iter().map(|r| &p.text[r.clone()]).collect();
+        assert_eq!(marked, vec!["zebra"]);
     }
 
     #[test]
