@@ -225,3 +225,57 @@ async fn every_bad_request_gets_a_4xx_json_error() {
     assert_eq!(status, 200);
     server.shutdown().await;
 }
+
+/// The binary end to end: `serve` builds the missing index, answers over TCP, and stops
+/// cleanly on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serve_command_indexes_serves_and_shuts_down_gracefully() {
+    let site = Site::zoo();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--corpus"])
+        .arg(&site.corpus)
+        .arg("--index")
+        .arg(&site.index)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{url}/healthz")).send().await {
+            assert_eq!(r.status().as_u16(), 200);
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "serve never came up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let body: Value = client
+        .get(format!("{url}/search?q=kitty"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["results"][0]["id"], "cat", "{body}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+}
