@@ -16,11 +16,10 @@ use crate::chunk::Chunk;
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError};
 use crate::fusion::{self, FusedHit, Fusion, LegRank};
-use crate::indexer::{CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex};
 use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
 use crate::snippet::Highlighter;
-use crate::store::{self, Manifest, Store, StoreError};
+use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
 
 /// Which legs run.

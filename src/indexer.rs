@@ -11,13 +11,8 @@ use crate::chunk::{chunk_corpus, Chunk, ChunkParams, TokenCounter};
 use crate::corpus::Corpus;
 use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
 use crate::keyword::{self, KeywordError};
-use crate::store::{self, Manifest, Store, StoreError};
+use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{HnswParams, VectorError, VectorIndex};
-
-/// Files of a generation besides the keyword folder and the vector dump.
-pub const CHUNKS_FILE: &str = "chunks.json";
-pub const PAGES_FILE: &str = "pages.json";
-pub const KEYWORD_DIR: &str = "keyword";
 
 /// Everything that shapes a build. Recorded in the manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -28,6 +28,12 @@ use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
 pub const FORMAT_VERSION: u32 = 1;
+/// The chunk table of a generation: chunk id (position) → page, section, text.
+pub const CHUNKS_FILE: &str = "chunks.json";
+/// The validated pages of a generation.
+pub const PAGES_FILE: &str = "pages.json";
+/// The tantivy folder of a generation.
+pub const KEYWORD_DIR: &str = "keyword";
 const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 const LOCK: &str = ".lock";
