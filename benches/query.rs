@@ -54,7 +54,7 @@ fn request(q: &str, mode: Mode) -> SearchRequest {
 fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
     vec![
         (
-            "keyword leg + grouping",
+            "keyword search, full response",
             Box::new(move |i| {
                 f.engine
                     .search_with_vector(&request(QUERIES[i], Mode::Keyword), None)
@@ -62,7 +62,7 @@ fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
             }),
         ),
         (
-            "semantic leg + grouping (vector given)",
+            "semantic search, full response (vector given)",
             Box::new(move |i| {
                 f.engine
                     .search_with_vector(&request(QUERIES[i], Mode::Semantic), Some(&f.vectors[i]))
@@ -70,7 +70,7 @@ fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
             }),
         ),
         (
-            "hybrid (vector given)",
+            "hybrid search, full response (vector given)",
             Box::new(move |i| {
                 f.engine
                     .search_with_vector(&request(QUERIES[i], Mode::Hybrid), Some(&f.vectors[i]))
@@ -78,7 +78,7 @@ fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
             }),
         ),
         (
-            "hybrid incl. query embedding",
+            "hybrid search incl. query embedding",
             Box::new(move |i| {
                 let v = f.model.embed(&[QUERIES[i].to_string()], 1).unwrap();
                 f.engine
@@ -87,7 +87,7 @@ fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
             }),
         ),
         (
-            "hybrid, cached query vector",
+            "hybrid search, cached query vector",
             Box::new(move |i| {
                 f.engine.search(&request(QUERIES[i], Mode::Hybrid)).unwrap();
             }),

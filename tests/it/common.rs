@@ -142,6 +142,17 @@ impl Site {
         build_with(&self.corpus, &self.store(), &BuildOptions::default())
     }
 
+    /// The `landscape` binary running `subcommand` on this site's corpus and index.
+    pub fn command(&self, subcommand: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"));
+        cmd.arg(subcommand)
+            .arg("--corpus")
+            .arg(&self.corpus)
+            .arg("--index")
+            .arg(&self.index);
+        cmd
+    }
+
     pub fn engine(&self) -> Engine {
         Engine::open(&self.store(), model(), EngineConfig::default()).unwrap()
     }

@@ -49,14 +49,7 @@ fn a_broken_corpus_leaves_the_live_index_alone() {
     let site = Site::zoo();
     let first = site.build();
     std::fs::write(site.corpus.join("bad.md"), "no front matter\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .arg("index")
-        .arg("--corpus")
-        .arg(&site.corpus)
-        .arg("--index")
-        .arg(&site.index)
-        .output()
-        .unwrap();
+    let out = site.command("index").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "indexing a broken corpus must fail");
     assert!(

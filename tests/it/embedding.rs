@@ -81,16 +81,9 @@ fn a_corrupt_model_is_an_error_not_a_panic() {
 #[test]
 fn a_missing_onnx_runtime_is_an_error_naming_the_fix() {
     let site = crate::common::Site::zoo();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args([
-            "index",
-            "--ort-lib",
-            "/nonexistent/libonnxruntime.so",
-            "--corpus",
-        ])
-        .arg(&site.corpus)
-        .arg("--index")
-        .arg(&site.index)
+    let out = site
+        .command("index")
+        .args(["--ort-lib", "/nonexistent/libonnxruntime.so"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -236,11 +236,9 @@ async fn the_serve_command_indexes_serves_and_shuts_down_gracefully() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--corpus"])
-        .arg(&site.corpus)
-        .arg("--index")
-        .arg(&site.index)
+    let mut child = site
+        .command("serve")
+        .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -1,6 +1,6 @@
 //! A rebuild killed midway leaves the previous generation serving.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use landscape::engine::SearchRequest;
@@ -36,11 +36,8 @@ fn a_killed_rebuild_leaves_the_previous_generation_answering() {
         .collect();
     write_pages(&site.corpus, &pages);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .args(["index", "--corpus"])
-        .arg(&site.corpus)
-        .arg("--index")
-        .arg(&site.index)
+    let mut child = site
+        .command("index")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
