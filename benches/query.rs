@@ -54,6 +54,40 @@ fn request(q: &str, mode: Mode) -> SearchRequest {
 fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
     vec![
         (
+            "keyword leg alone (top 100 chunks)",
+            Box::new(move |i| {
+                f.engine
+                    .rank_chunks(QUERIES[i], None, Mode::Keyword, Fusion::default())
+                    .unwrap();
+            }),
+        ),
+        (
+            "semantic leg alone (top 100 chunks, vector given)",
+            Box::new(move |i| {
+                f.engine
+                    .rank_chunks(
+                        QUERIES[i],
+                        Some(&f.vectors[i]),
+                        Mode::Semantic,
+                        Fusion::default(),
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
+            "both legs + RRF fusion (vector given)",
+            Box::new(move |i| {
+                f.engine
+                    .rank_chunks(
+                        QUERIES[i],
+                        Some(&f.vectors[i]),
+                        Mode::Hybrid,
+                        Fusion::default(),
+                    )
+                    .unwrap();
+            }),
+        ),
+        (
             "keyword search, full response",
             Box::new(move |i| {
                 f.engine
