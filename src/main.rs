@@ -14,6 +14,7 @@ use landscape::engine::{Engine, EngineConfig, Mode, SearchRequest};
 use landscape::fusion::{Fusion, DEFAULT_RRF_K};
 use landscape::indexer::{self, BuildOptions};
 use landscape::store::Store;
+use landscape::vector::HnswParams;
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +60,9 @@ enum Command {
         /// Weighted fusion with this semantic ratio (0..1) instead of RRF.
         #[arg(long)]
         ratio: Option<f32>,
+        /// RRF constant k.
+        #[arg(long, default_value_t = DEFAULT_RRF_K)]
+        rrf_k: f32,
         /// Show each leg's rank and score.
         #[arg(long)]
         explain: bool,
@@ -82,9 +86,40 @@ struct PathArgs {
     /// ONNX Runtime shared library [default: ~/.cache/landscape/onnxruntime/libonnxruntime.so.1.31.1].
     #[arg(long, env = "LANDSCAPE_ORT_LIB")]
     ort_lib: Option<PathBuf>,
+    /// HNSW links per node (a build parameter).
+    #[arg(long, default_value_t = HnswParams::default().m)]
+    hnsw_m: usize,
+    /// HNSW candidate list while building (a build parameter).
+    #[arg(long, default_value_t = HnswParams::default().ef_construction)]
+    ef_construction: usize,
+    /// HNSW candidate list while searching.
+    #[arg(long, default_value_t = HnswParams::default().ef_search)]
+    ef_search: usize,
+    /// Chunks each leg contributes to fusion.
+    #[arg(long, default_value_t = EngineConfig::default().candidates)]
+    candidates: usize,
 }
 
 impl PathArgs {
+    fn build_options(&self) -> BuildOptions {
+        BuildOptions {
+            hnsw: HnswParams {
+                m: self.hnsw_m.max(2),
+                ef_construction: self.ef_construction.max(1),
+                ef_search: self.ef_search.max(1),
+            },
+            ..BuildOptions::default()
+        }
+    }
+
+    fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            ef_search: self.ef_search.max(1),
+            candidates: self.candidates.clamp(1, 10_000),
+            ..EngineConfig::default()
+        }
+    }
+
     fn model(&self) -> Result<LocalModel> {
         let paths = ModelPaths::resolve(self.model_dir.clone(), self.ort_lib.clone());
         Ok(LocalModel::load(&paths)?)
@@ -112,16 +147,18 @@ fn main() -> Result<()> {
             k,
             mode,
             ratio,
+            rrf_k,
             explain,
             json,
         } => {
             let model = Arc::new(paths.model()?);
             ensure_index(&paths, &model)?;
-            let engine = Engine::open(&Store::new(&paths.index), model, EngineConfig::default())?;
+            let engine = Engine::open(&Store::new(&paths.index), model, paths.engine_config())?;
             let fusion = match ratio {
                 Some(r) if (0.0..=1.0).contains(&r) => Fusion::Weighted { semantic_ratio: r },
                 Some(r) => bail!("--ratio is {r}; it must be from 0 to 1"),
-                None => Fusion::Rrf { k: DEFAULT_RRF_K },
+                None if rrf_k > 0.0 => Fusion::Rrf { k: rrf_k },
+                None => bail!("--rrf-k is {rrf_k}; it must be above 0"),
             };
             if query.trim().is_empty() {
                 bail!("the query is empty");
@@ -147,7 +184,7 @@ fn main() -> Result<()> {
 fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
     let corpus = load_corpus(&paths.corpus)?;
     let store = Store::new(&paths.index);
-    let options = BuildOptions::default();
+    let options = paths.build_options();
     if !force && indexer::is_up_to_date(&store, &corpus, model, &options)? {
         eprintln!("index is up to date with {}", paths.corpus.display());
         return Ok(());
@@ -207,7 +244,7 @@ fn serve(paths: &PathArgs, addr: &str) -> Result<()> {
     let engine = Arc::new(Engine::open(
         &Store::new(&paths.index),
         model,
-        EngineConfig::default(),
+        paths.engine_config(),
     )?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
