@@ -45,6 +45,15 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:7878", env = "LANDSCAPE_ADDR")]
         addr: String,
     },
+    /// Check the corpus against the house rules and the spec lists; exits non-zero on problems.
+    Check {
+        /// Folder of Markdown pages.
+        #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
+        corpus: PathBuf,
+        /// Folder with concepts.tsv and comparisons.tsv [default: ../shared/spec when present].
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
     /// Search from the terminal.
     Search {
         #[command(flatten)]
@@ -141,6 +150,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Serve { paths, addr } => serve(&paths, &addr),
+        Command::Check { corpus, spec } => check(&corpus, spec),
         Command::Search {
             paths,
             query,
@@ -217,6 +227,74 @@ fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
         report.cached,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+fn check(dir: &Path, spec: Option<PathBuf>) -> Result<()> {
+    use landscape::corpus::check::{self, Spec};
+    let corpus = match Corpus::load(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("{e}");
+            bail!("the corpus does not load");
+        }
+    };
+    let spec_dir = spec.or_else(|| {
+        let default = PathBuf::from("../shared/spec");
+        default.join("concepts.tsv").exists().then_some(default)
+    });
+    let spec = match &spec_dir {
+        Some(d) => {
+            Some(Spec::load(d).with_context(|| format!("cannot read spec in {}", d.display()))?)
+        }
+        None => None,
+    };
+    let report = check::check(&corpus, dir, spec.as_ref());
+    for p in &report.problems {
+        println!("{}:{}: {}", dir.join(&p.file).display(), p.line, p.message);
+    }
+    let concepts = corpus
+        .pages()
+        .iter()
+        .filter(|p| p.kind == landscape::corpus::PageKind::Concept)
+        .count();
+    println!(
+        "{} pages: {concepts} concepts, {} comparisons; roots: {}",
+        corpus.pages().len(),
+        corpus.pages().len() - concepts,
+        report
+            .roots
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match (&report.coverage, &spec) {
+        (Some(coverage), Some(spec)) => {
+            println!("{coverage}");
+            let (concepts, comparisons) = check::missing(&corpus, spec);
+            if !concepts.is_empty() {
+                println!("missing concepts: {}", concepts.join(", "));
+            }
+            if !comparisons.is_empty() {
+                println!("missing comparisons: {}", comparisons.join(", "));
+            }
+        }
+        _ => println!("coverage: no spec (pass --spec DIR)"),
+    }
+    if !report.passed() {
+        let incomplete = report.coverage.as_ref().is_some_and(|c| !c.complete());
+        bail!(
+            "{} problem(s){}",
+            report.problems.len(),
+            if incomplete {
+                "; spec coverage is incomplete"
+            } else {
+                ""
+            }
+        );
+    }
+    println!("ok");
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! returns every problem it found (each with file and line) and nothing is indexed. A search
 //! index built from half a corpus would silently answer wrong, which is worse than no answer.
 
+pub mod check;
 mod graph;
 mod parse;
 
@@ -86,6 +87,10 @@ pub struct Page {
     pub sections: Vec<Section>,
     /// Path relative to the corpus root, for error messages and links.
     pub source: PathBuf,
+    /// Why a concept without parents is a root of the graph: the `# root: ...` comment above
+    /// `parents` in its front matter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_reason: Option<String>,
 }
 
 impl Page {

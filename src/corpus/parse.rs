@@ -144,6 +144,12 @@ pub(super) fn parse_page(file: &Path, text: &str) -> Result<Page, Vec<Problem>> 
         compares: fm.compares,
         sections,
         source: file.to_path_buf(),
+        root_reason: lines[1..close].iter().find_map(|l| {
+            l.trim()
+                .strip_prefix("# root:")
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+        }),
     })
 }
 

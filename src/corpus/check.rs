@@ -1,0 +1,277 @@
+//! Editorial checks for the built-in corpus, beyond what indexing needs.
+//!
+//! [`super::Corpus::load`] refuses what would make an index wrong (bad YAML, unknown ids,
+//! cycles, alias clashes). The checker adds the house rules of the built-in corpus: section
+//! lengths, documented roots, comparison pages that state their relationship first, and
+//! coverage of the spec lists. A site owner's own pages need not follow these rules.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use super::{Corpus, Page, PageKind, Problem};
+
+/// The root every chain of parents should reach unless a page documents another root.
+pub const MAIN_ROOT: &str = "artificial-intelligence";
+
+/// Word-count bounds of a section, inclusive.
+pub const SECTION_WORDS: [(&str, usize, usize); 5] = [
+    ("Simple explanation", 120, 220),
+    ("Technical deep dive", 150, 300),
+    ("How they relate", 40, 120),
+    ("How they differ", 60, 200),
+    ("When to use which", 40, 150),
+];
+
+/// What the spec lists ask for.
+#[derive(Debug, Default, Clone)]
+pub struct Spec {
+    /// (slug, title, group)
+    pub concepts: Vec<(String, String, String)>,
+    /// (left, right)
+    pub comparisons: Vec<(String, String)>,
+}
+
+impl Spec {
+    /// Reads `concepts.tsv` (slug, title, group) and `comparisons.tsv` (left, right), each with
+    /// a header line.
+    pub fn load(dir: &Path) -> std::io::Result<Spec> {
+        let rows = |name: &str| -> std::io::Result<Vec<Vec<String>>> {
+            let text = std::fs::read_to_string(dir.join(name))?;
+            Ok(text
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.split('\t').map(|c| c.trim().to_string()).collect())
+                .collect())
+        };
+        Ok(Spec {
+            concepts: rows("concepts.tsv")?
+                .into_iter()
+                .filter(|r| r.len() >= 3)
+                .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+                .collect(),
+            comparisons: rows("comparisons.tsv")?
+                .into_iter()
+                .filter(|r| r.len() >= 2)
+                .map(|r| (r[0].clone(), r[1].clone()))
+                .collect(),
+        })
+    }
+}
+
+/// How much of the spec the corpus covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub concepts_found: usize,
+    pub concepts_wanted: usize,
+    pub comparisons_found: usize,
+    pub comparisons_wanted: usize,
+}
+
+impl Coverage {
+    pub fn complete(&self) -> bool {
+        self.concepts_found == self.concepts_wanted
+            && self.comparisons_found == self.comparisons_wanted
+    }
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "coverage: {}/{} concepts, {}/{} comparisons",
+            self.concepts_found,
+            self.concepts_wanted,
+            self.comparisons_found,
+            self.comparisons_wanted
+        )
+    }
+}
+
+/// The result of a check: problems (each `file:line: problem`) and, with a spec, coverage.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+    pub coverage: Option<Coverage>,
+    /// Pages without parents, with the reason each gives.
+    pub roots: Vec<(String, String)>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty() && self.coverage.as_ref().is_none_or(Coverage::complete)
+    }
+}
+
+/// Runs every editorial check on a loaded corpus. `dir` is the corpus folder (to locate lines).
+pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
+    let mut problems = Vec::new();
+    let mut roots = Vec::new();
+    let line_of = |page: &Page, needle: &str| -> usize {
+        std::fs::read_to_string(dir.join(&page.source))
+            .ok()
+            .and_then(|t| t.lines().position(|l| l.contains(needle)))
+            .map(|i| i + 1)
+            .unwrap_or(1)
+    };
+    for page in corpus.pages() {
+        for section in &page.sections {
+            if let Some((_, lo, hi)) = SECTION_WORDS.iter().find(|(h, _, _)| *h == section.heading)
+            {
+                let words = section.text.split_whitespace().count();
+                if words < *lo || words > *hi {
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: section.line,
+                        message: format!(
+                            "`## {}` has {words} words; it must have {lo} to {hi}",
+                            section.heading
+                        ),
+                    });
+                }
+            }
+        }
+        match page.kind {
+            PageKind::Concept if page.parents.is_empty() => {
+                if page.id == MAIN_ROOT {
+                    roots.push((page.id.clone(), "the main root".to_string()));
+                } else if let Some(reason) = &page.root_reason {
+                    roots.push((page.id.clone(), reason.clone()));
+                } else {
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: line_of(page, "parents:"),
+                        message: format!(
+                            "no parents: the ancestry does not reach `{MAIN_ROOT}`; add a parent, or document a root with a `# root: reason` line"
+                        ),
+                    });
+                }
+            }
+            PageKind::Comparison => {
+                if let Some(problem) = first_sentence_problem(corpus, page) {
+                    let section = page.section("How they relate");
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: section.map_or(1, |s| s.line),
+                        message: problem,
+                    });
+                }
+            }
+            PageKind::Concept => {}
+        }
+    }
+    let coverage = spec.map(|spec| coverage(corpus, spec, &mut problems));
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Report {
+        problems,
+        coverage,
+        roots,
+    }
+}
+
+/// A comparison opens by stating the relationship: its first sentence names both sides.
+fn first_sentence_problem(corpus: &Corpus, page: &Page) -> Option<String> {
+    let text = &page.section("How they relate")?.text;
+    let first = text
+        .split_terminator(". ")
+        .next()
+        .unwrap_or(text)
+        .to_lowercase();
+    let missing: Vec<&str> = page
+        .compares
+        .iter()
+        .filter(|id| {
+            corpus
+                .get(id)
+                .is_some_and(|side| !names(side).iter().any(|n| first.contains(n.as_str())))
+        })
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "the first sentence must state how the two sides relate, but does not name {}",
+            missing.join(" and ")
+        )
+    })
+}
+
+/// Lower-case names a page goes by: title, title without its "(ACRONYM)", the acronym, aliases.
+fn names(page: &Page) -> Vec<String> {
+    let mut out = vec![page.title.to_lowercase()];
+    if let Some((short, rest)) = page.title.split_once(" (") {
+        out.push(short.to_lowercase());
+        out.push(rest.trim_end_matches(')').to_lowercase());
+    }
+    out.extend(page.aliases.iter().map(|a| a.to_lowercase()));
+    out
+}
+
+fn coverage(corpus: &Corpus, spec: &Spec, problems: &mut Vec<Problem>) -> Coverage {
+    let mut concepts_found = 0;
+    for (slug, title, group) in &spec.concepts {
+        match corpus.get(slug) {
+            Some(page) if page.kind == PageKind::Concept => {
+                concepts_found += 1;
+                if &page.title != title {
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: 3,
+                        message: format!("title is `{}`; the spec says `{title}`", page.title),
+                    });
+                }
+                if page.group.as_deref() != Some(group.as_str()) {
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: 3,
+                        message: format!(
+                            "group is `{}`; the spec says `{group}`",
+                            page.group.as_deref().unwrap_or("")
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let pairs: HashMap<BTreeSet<&str>, &Page> = corpus
+        .pages()
+        .iter()
+        .filter(|p| p.kind == PageKind::Comparison)
+        .map(|p| (p.compares.iter().map(String::as_str).collect(), p))
+        .collect();
+    let comparisons_found = spec
+        .comparisons
+        .iter()
+        .filter(|(l, r)| pairs.contains_key(&BTreeSet::from([l.as_str(), r.as_str()])))
+        .count();
+    Coverage {
+        concepts_found,
+        concepts_wanted: spec.concepts.len(),
+        comparisons_found,
+        comparisons_wanted: spec.comparisons.len(),
+    }
+}
+
+/// Spec entries with no page, for the report.
+pub fn missing(corpus: &Corpus, spec: &Spec) -> (Vec<String>, Vec<String>) {
+    let concepts = spec
+        .concepts
+        .iter()
+        .filter(|(slug, _, _)| corpus.get(slug).is_none())
+        .map(|(slug, _, _)| slug.clone())
+        .collect();
+    let pairs: BTreeSet<BTreeSet<&str>> = corpus
+        .pages()
+        .iter()
+        .filter(|p| p.kind == PageKind::Comparison)
+        .map(|p| p.compares.iter().map(String::as_str).collect())
+        .collect();
+    let comparisons = spec
+        .comparisons
+        .iter()
+        .filter(|(l, r)| !pairs.contains(&BTreeSet::from([l.as_str(), r.as_str()])))
+        .map(|(l, r)| format!("{l} vs {r}"))
+        .collect();
+    (concepts, comparisons)
+}
