@@ -275,3 +275,134 @@ pub fn missing(corpus: &Corpus, spec: &Spec) -> (Vec<String>, Vec<String>) {
         .collect();
     (concepts, comparisons)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_page;
+    use super::*;
+
+    fn words(n: usize) -> String {
+        vec!["word"; n].join(" ")
+    }
+
+    fn concept(id: &str, parents: &str, extra: &str, simple: usize, deep: usize) -> Page {
+        let text = format!(
+            "---\nid: {id}\ntitle: {id}\ngroup: g\n{extra}parents: [{parents}]\n---\n## Simple explanation\n{}\n## Technical deep dive\n{}\n",
+            words(simple),
+            words(deep)
+        );
+        parse_page(Path::new(&format!("{id}.md")), &text).unwrap()
+    }
+
+    fn run(pages: Vec<Page>, spec: Option<&Spec>) -> Report {
+        let corpus = Corpus::from_pages(pages, String::new());
+        check(&corpus, Path::new("/nonexistent"), spec)
+    }
+
+    #[test]
+    fn section_lengths_are_bounded() {
+        let report = run(
+            vec![
+                concept(MAIN_ROOT, "", "", 150, 200),
+                concept("short", MAIN_ROOT, "", 119, 200),
+                concept("long", MAIN_ROOT, "", 150, 301),
+            ],
+            None,
+        );
+        let messages: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages
+            .iter()
+            .any(|m| m.starts_with("short.md:7:")
+                && m.contains("119 words; it must have 120 to 220")));
+        assert!(messages
+            .iter()
+            .any(|m| m.starts_with("long.md:9:") && m.contains("301 words")));
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn roots_must_be_documented() {
+        let report = run(
+            vec![
+                concept(MAIN_ROOT, "", "", 150, 200),
+                concept("orphan", "", "", 150, 200),
+                concept(
+                    "metric",
+                    "",
+                    "# root: a measurement, not a kind of AI\n",
+                    150,
+                    200,
+                ),
+            ],
+            None,
+        );
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0]
+            .message
+            .contains("does not reach `artificial-intelligence`"));
+        assert_eq!(
+            report.roots,
+            vec![
+                (MAIN_ROOT.to_string(), "the main root".to_string()),
+                (
+                    "metric".to_string(),
+                    "a measurement, not a kind of AI".to_string()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn comparisons_name_both_sides_first_and_coverage_counts() {
+        let cmp = |first: &str| {
+            let text = format!(
+                "---\nid: a-vs-b\nkind: comparison\ntitle: A vs B\ncompares: [a, b]\n---\n## How they relate\n{first} {}\n## How they differ\n{}\n## When to use which\n{}\n",
+                words(50),
+                words(70),
+                words(50)
+            );
+            parse_page(Path::new("a-vs-b.md"), &text).unwrap()
+        };
+        let mut a = concept("a", MAIN_ROOT, "", 150, 200);
+        a.title = "Alpha Method (AM)".into();
+        let mut b = concept("b", MAIN_ROOT, "", 150, 200);
+        b.aliases = vec!["beta".into()];
+        let root = concept(MAIN_ROOT, "", "", 150, 200);
+        let spec = Spec {
+            concepts: vec![
+                ("a".into(), "Alpha Method (AM)".into(), "g".into()),
+                ("missing".into(), "Missing".into(), "g".into()),
+            ],
+            comparisons: vec![("b".into(), "a".into())],
+        };
+        let good = run(
+            vec![
+                root.clone(),
+                a.clone(),
+                b.clone(),
+                cmp("The AM is a kind of beta."),
+            ],
+            Some(&spec),
+        );
+        assert!(good.problems.is_empty(), "{:?}", good.problems);
+        let coverage = good.coverage.unwrap();
+        assert_eq!((coverage.concepts_found, coverage.concepts_wanted), (1, 2));
+        assert_eq!(
+            (coverage.comparisons_found, coverage.comparisons_wanted),
+            (1, 1)
+        );
+        assert!(!coverage.complete());
+
+        let bad = run(
+            vec![root, a, b, cmp("Alpha methods are old. Beta is new.")],
+            None,
+        );
+        assert_eq!(bad.problems.len(), 1);
+        assert!(
+            bad.problems[0].message.contains("does not name b"),
+            "{:?}",
+            bad.problems
+        );
+    }
+}
