@@ -363,7 +363,7 @@ pub fn embed_cached(
     batch_size: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Vec<f32>>, EmbedError> {
-    let missing: Vec<String> = {
+    let mut missing: Vec<String> = {
         let mut seen = std::collections::HashSet::new();
         texts
             .iter()
@@ -371,6 +371,8 @@ pub fn embed_cached(
             .cloned()
             .collect()
     };
+    // A batch is padded to its longest text: batching texts of similar length wastes less.
+    missing.sort_by_key(|t| t.len());
     let total = missing.len();
     progress(0, total);
     let mut done = 0;
