@@ -1,17 +1,22 @@
 //! End-to-end search through the engine: the built-in corpus and a small one built here.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use landscape::engine::{Mode, SearchRequest};
 use landscape::fusion::Fusion;
 
 use crate::common::{build_with, ids, Site};
 
-fn builtin() -> Site {
-    let site = Site::new();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    build_with(&corpus, &site.store(), &Default::default());
-    site
+/// The built-in corpus, indexed once per test run.
+pub fn builtin() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let site = Site::new();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        build_with(&corpus, &site.store(), &Default::default());
+        site
+    })
 }
 
 #[test]
