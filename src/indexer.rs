@@ -109,7 +109,19 @@ pub fn build(
             .map(|p| p.aliases.clone())
             .unwrap_or_default()
     };
-    keyword::build(&keyword_dir, &chunks, &aliases_of)?;
+    // A comparison page is also known by the names of both its sides; the keyword index keeps
+    // them in a field that only comparison questions ("RAG vs fine-tuning") search.
+    let sides_of = |id: &str| {
+        let mut names = Vec::new();
+        for side in corpus.get(id).into_iter().flat_map(|p| &p.compares) {
+            if let Some(side) = corpus.get(side) {
+                names.push(side.title.clone());
+                names.extend(side.aliases.iter().cloned());
+            }
+        }
+        names
+    };
+    keyword::build(&keyword_dir, &chunks, &aliases_of, &sides_of)?;
 
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
     let texts: Vec<String> = chunks.iter().map(Chunk::embedding_text).collect();

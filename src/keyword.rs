@@ -67,6 +67,8 @@ struct Fields {
     title: Field,
     aliases: Field,
     body: Field,
+    /// Comparison pages only: the names of both sides.
+    sides: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -79,7 +81,8 @@ fn schema() -> (Schema, Fields) {
     let chunk = builder.add_u64_field("chunk", NumericOptions::default().set_fast().set_stored());
     let title = builder.add_text_field("title", text.clone());
     let aliases = builder.add_text_field("aliases", text.clone());
-    let body = builder.add_text_field("body", text);
+    let body = builder.add_text_field("body", text.clone());
+    let sides = builder.add_text_field("sides", text);
     (
         builder.build(),
         Fields {
@@ -87,16 +90,18 @@ fn schema() -> (Schema, Fields) {
             title,
             aliases,
             body,
+            sides,
         },
     )
 }
 
 /// Writes the keyword index of `chunks` into `dir` (which must be empty). `aliases_of` gives a
-/// page's aliases by page id.
+/// page's aliases by page id, `sides_of` a comparison page's names of its two sides.
 pub fn build(
     dir: &Path,
     chunks: &[Chunk],
     aliases_of: &dyn Fn(&str) -> Vec<String>,
+    sides_of: &dyn Fn(&str) -> Vec<String>,
 ) -> Result<(), KeywordError> {
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
@@ -108,6 +113,7 @@ pub fn build(
             f.title => chunk.title.clone(),
             f.aliases => aliases_of(&chunk.concept).join(" ; "),
             f.body => chunk.text.clone(),
+            f.sides => sides_of(&chunk.concept).join(" ; "),
         ))?;
     }
     writer.commit()?;
@@ -165,12 +171,20 @@ impl KeywordIndex {
         if terms.is_empty() {
             return None;
         }
+        // Side names would pull comparison pages into every question that names one concept,
+        // so they only count when the question asks for a comparison.
+        let sides_boost = if asks_for_comparison(text) {
+            self.boosts.aliases
+        } else {
+            0.0
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in &terms {
             for (field, boost) in [
                 (self.fields.title, self.boosts.title),
                 (self.fields.aliases, self.boosts.aliases),
                 (self.fields.body, self.boosts.body),
+                (self.fields.sides, sides_boost),
             ] {
                 if boost <= 0.0 {
                     continue;
@@ -184,6 +198,22 @@ impl KeywordIndex {
         }
         Some(Box::new(BooleanQuery::new(clauses)))
     }
+}
+
+/// Whether a question asks to compare two things: "X vs Y", "X versus Y", "difference between
+/// X and Y", "compare X and Y", "X compared to Y".
+pub fn asks_for_comparison(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .any(|w| matches!(*w, "vs" | "versus" | "compare" | "compared" | "comparison"))
+        || words
+            .windows(2)
+            .any(|p| matches!(p, ["difference" | "differences", "between"]))
 }
 
 /// The analysed, de-duplicated terms of a query, stop words removed when anything else is left.
@@ -248,5 +278,32 @@ impl KeywordRetriever for KeywordIndex {
             });
         }
         Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks_for_comparison;
+
+    #[test]
+    fn comparison_questions_are_recognised() {
+        for q in [
+            "RAG vs fine-tuning",
+            "lstm vs. gru",
+            "GPU versus TPU",
+            "what is the difference between BERT and GPT",
+            "compare LoRA and QLoRA",
+            "supervised compared to unsupervised learning",
+        ] {
+            assert!(asks_for_comparison(q), "{q}");
+        }
+        for q in [
+            "what is RAG",
+            "is GPT-4 generative AI?",
+            "versatile models",
+            "between layers",
+        ] {
+            assert!(!asks_for_comparison(q), "{q}");
+        }
     }
 }

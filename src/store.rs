@@ -27,7 +27,7 @@ use crate::embed::ModelIdentity;
 use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The chunk table of a generation: chunk id (position) → page, section, text.
 pub const CHUNKS_FILE: &str = "chunks.json";
 /// The validated pages of a generation.

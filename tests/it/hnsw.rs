@@ -11,7 +11,7 @@ const DIMS: usize = 384;
 /// low-dimensional subspace of the 384 dimensions, plus a little noise in all of them.
 fn clustered(n: usize, clusters: usize, rng: &mut StdRng) -> Vec<Vec<f32>> {
     const LATENT: usize = 24;
-    let mut gauss = |rng: &mut StdRng| -> f32 {
+    let gauss = |rng: &mut StdRng| -> f32 {
         // Box-Muller: rand's Normal lives in another crate.
         let (u, v): (f32, f32) = (rng.random_range(1e-6..1.0), rng.random_range(0.0..1.0));
         (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()

@@ -78,7 +78,10 @@ fn an_index_of_another_format_is_refused() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
         &path,
-        text.replace("\"format_version\": 1", "\"format_version\": 999"),
+        text.replace(
+            &format!("\"format_version\": {}", landscape::store::FORMAT_VERSION),
+            "\"format_version\": 999",
+        ),
     )
     .unwrap();
     let err = Engine::open(&site.store(), model(), EngineConfig::default())

@@ -1,0 +1,108 @@
+//! The built-in corpus: it passes its own checker, covers the spec, and its development
+//! questions name real pages.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use landscape::corpus::Corpus;
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn landscape_check_passes_with_full_spec_coverage() {
+    let spec = root().join("../shared/spec");
+    assert!(
+        spec.join("concepts.tsv").exists(),
+        "the spec lists are expected at {}",
+        spec.display()
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .args(["check", "--corpus"])
+        .arg(root().join("corpus"))
+        .arg("--spec")
+        .arg(&spec)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "landscape check failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("coverage: 186/186 concepts, 30/30 comparisons"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn development_questions_are_well_formed_and_name_real_pages() {
+    let corpus = Corpus::load(&root().join("corpus")).unwrap();
+    let text = std::fs::read_to_string(root().join("corpus/queries/dev.jsonl")).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let mut verdicts: HashMap<String, usize> = HashMap::new();
+    let mut types: HashMap<String, usize> = HashMap::new();
+    let mut count = 0;
+    for (n, line) in text.lines().enumerate() {
+        let q: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("dev.jsonl:{}: {e}", n + 1));
+        count += 1;
+        let id = q["id"].as_str().unwrap();
+        assert!(
+            ids.insert(id.to_string()),
+            "dev.jsonl:{}: duplicate id {id}",
+            n + 1
+        );
+        assert!(!q["query"].as_str().unwrap().trim().is_empty());
+        *types
+            .entry(q["type"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        let relevant = q["relevant"].as_object().unwrap();
+        assert!(
+            relevant.values().any(|g| g == 2),
+            "dev.jsonl:{}: no grade-2 page",
+            n + 1
+        );
+        for (page, grade) in relevant {
+            assert!(
+                corpus.get(page).is_some(),
+                "dev.jsonl:{}: unknown page `{page}`",
+                n + 1
+            );
+            assert!(
+                grade == 1 || grade == 2,
+                "dev.jsonl:{}: grade {grade}",
+                n + 1
+            );
+        }
+        if let Some(v) = q.get("verdict") {
+            let v = v.as_str().unwrap();
+            assert!(v == "yes" || v == "no", "dev.jsonl:{}: verdict {v}", n + 1);
+            *verdicts.entry(v.to_string()).or_default() += 1;
+        }
+    }
+    assert!(count >= 150, "{count} questions");
+    assert!(
+        verdicts["yes"] >= 20 && verdicts["no"] >= 20,
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts["yes"], verdicts["no"], "half of each answer");
+    for t in [
+        "definition",
+        "is-a",
+        "comparison",
+        "paraphrase",
+        "misspelling",
+        "acronym",
+        "mechanism",
+    ] {
+        assert!(
+            types.get(t).copied().unwrap_or(0) >= 10,
+            "type {t}: {types:?}"
+        );
+    }
+}
