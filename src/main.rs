@@ -51,8 +51,11 @@ enum Command {
         #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
         corpus: PathBuf,
         /// Folder with concepts.tsv and comparisons.tsv [default: ../shared/spec when present].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "no_spec")]
         spec: Option<PathBuf>,
+        /// Skip the spec coverage check (for your own pages).
+        #[arg(long)]
+        no_spec: bool,
     },
     /// Search from the terminal.
     Search {
@@ -150,7 +153,11 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Serve { paths, addr } => serve(&paths, &addr),
-        Command::Check { corpus, spec } => check(&corpus, spec),
+        Command::Check {
+            corpus,
+            spec,
+            no_spec,
+        } => check(&corpus, spec, no_spec),
         Command::Search {
             paths,
             query,
@@ -230,7 +237,7 @@ fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn check(dir: &Path, spec: Option<PathBuf>) -> Result<()> {
+fn check(dir: &Path, spec: Option<PathBuf>, no_spec: bool) -> Result<()> {
     use landscape::corpus::check::{self, Spec};
     let corpus = match Corpus::load(dir) {
         Ok(c) => c,
@@ -241,6 +248,9 @@ fn check(dir: &Path, spec: Option<PathBuf>) -> Result<()> {
     };
     let spec_dir = spec.or_else(|| {
         let default = PathBuf::from("../shared/spec");
+        if no_spec {
+            return None;
+        }
         default.join("concepts.tsv").exists().then_some(default)
     });
     let spec = match &spec_dir {
