@@ -53,8 +53,13 @@ impl Chunk {
     }
 }
 
+/// "Title — Section"; a document with one untitled section (a BEIR abstract) gets its title alone.
 fn prefix(title: &str, section: &str) -> String {
-    format!("{title} — {section}")
+    match (title.is_empty(), section.is_empty()) {
+        (_, true) => title.to_string(),
+        (true, false) => section.to_string(),
+        (false, false) => format!("{title} — {section}"),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use crate::chunk::Chunk;
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError};
-use crate::fusion::{self, FusedHit, Fusion, LegRank};
+use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
 use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex};
 use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
 use crate::snippet::Highlighter;
@@ -53,6 +53,11 @@ pub struct EngineConfig {
     /// Chunks each leg contributes before fusion.
     pub candidates: usize,
     pub ef_search: usize,
+    /// Where hybrid mode fuses: chunk rankings (then pages take their best fused chunk) or page
+    /// rankings (each leg's chunks grouped into pages first).
+    pub fuse_level: FuseLevel,
+    /// How a page's chunks score in a leg when pages are ranked per leg.
+    pub aggregation: Aggregation,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +66,27 @@ impl Default for EngineConfig {
             boosts: FieldBoosts::default(),
             candidates: 100,
             ef_search: crate::vector::HnswParams::default().ef_search,
+            fuse_level: FuseLevel::Chunk,
+            aggregation: Aggregation::Max,
+        }
+    }
+}
+
+/// Which rankings hybrid mode fuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FuseLevel {
+    Chunk,
+    Page,
+}
+
+impl std::str::FromStr for FuseLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FuseLevel, String> {
+        match s {
+            "chunk" => Ok(FuseLevel::Chunk),
+            "page" => Ok(FuseLevel::Page),
+            other => Err(format!("unknown fusion level `{other}`; use chunk or page")),
         }
     }
 }
@@ -286,12 +312,7 @@ impl Engine {
     ) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
         let query = request.query.trim();
-        let fused = self.rank_chunks(query, vector, request.mode, request.fusion)?;
-        let grouped = fusion::group_by_page(
-            &fused,
-            |chunk| self.chunks.get(chunk as usize).map(|c| c.concept.as_str()),
-            request.k,
-        );
+        let grouped = self.rank_pages(query, vector, request.mode, request.fusion, request.k)?;
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
@@ -333,6 +354,103 @@ impl Engine {
         })
     }
 
+    /// The best `limit` pages for a query, each with the chunk that stands for it.
+    pub fn rank_pages(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        mode: Mode,
+        fusion: Fusion,
+        limit: usize,
+    ) -> Result<Vec<GroupedHit>, EngineError> {
+        let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
+        let (keyword, semantic) = self.legs(query, vector, mode)?;
+        let fused_chunks = match mode {
+            Mode::Keyword => fusion::single_leg(&keyword, false),
+            Mode::Semantic => fusion::single_leg(&semantic, true),
+            Mode::Hybrid => fusion::fuse(&keyword, &semantic, fusion),
+        };
+        let by_chunk = fusion::group_by_page(&fused_chunks, page_of, usize::MAX);
+        // Grouping a leg's chunks by their best one already is that leg's page ranking.
+        let per_page = match mode {
+            Mode::Hybrid => self.config.fuse_level == FuseLevel::Page,
+            Mode::Keyword | Mode::Semantic => self.config.aggregation != Aggregation::Max,
+        };
+        if !per_page {
+            let mut grouped = by_chunk;
+            grouped.truncate(limit);
+            return Ok(grouped);
+        }
+        // Rank pages within each leg, fuse the page rankings, and let each page's best fused
+        // chunk stand for it.
+        let aggregation = self.config.aggregation;
+        let kw_pages = fusion::pages_of_leg(&keyword, page_of, aggregation);
+        let se_pages = fusion::pages_of_leg(&semantic, page_of, aggregation);
+        let fused_pages = match mode {
+            Mode::Keyword | Mode::Semantic => {
+                let pages = if mode == Mode::Keyword { &kw_pages } else { &se_pages };
+                let hits: Vec<fusion::Fused<&str>> = pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(id, score))| {
+                        let rank = Some(LegRank { rank: i + 1, score });
+                        fusion::Fused {
+                            id,
+                            score,
+                            keyword: if mode == Mode::Keyword { rank } else { None },
+                            semantic: if mode == Mode::Semantic { rank } else { None },
+                        }
+                    })
+                    .collect();
+                hits
+            }
+            Mode::Hybrid => fusion::fuse_ranked(&kw_pages, &se_pages, fusion),
+        };
+        let best: std::collections::HashMap<&str, &GroupedHit> =
+            by_chunk.iter().map(|g| (g.page.as_str(), g)).collect();
+        Ok(fused_pages
+            .into_iter()
+            .filter_map(|p| {
+                let chunk = best.get(p.id)?;
+                Some(GroupedHit {
+                    page: p.id.to_string(),
+                    best: FusedHit {
+                        chunk: chunk.best.chunk,
+                        score: p.score,
+                        keyword: p.keyword,
+                        semantic: p.semantic,
+                    },
+                    matched_chunks: chunk.matched_chunks,
+                })
+            })
+            .take(limit)
+            .collect())
+    }
+
+    /// Each leg's chunk candidates, for the legs the mode asks for.
+    fn legs(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        mode: Mode,
+    ) -> Result<(Vec<LegHit>, Vec<LegHit>), EngineError> {
+        let depth = self.config.candidates;
+        let keyword = match mode {
+            Mode::Keyword | Mode::Hybrid => self.keyword.search(query, depth)?,
+            Mode::Semantic => Vec::new(),
+        };
+        let semantic = match mode {
+            Mode::Semantic | Mode::Hybrid => {
+                let v = vector.ok_or_else(|| {
+                    EmbedError::Inference("semantic search needs a query vector".into())
+                })?;
+                self.vectors.search(v, depth)?
+            }
+            Mode::Keyword => Vec::new(),
+        };
+        Ok((keyword, semantic))
+    }
+
     /// Chunk candidates from the legs the mode asks for, fused, best first.
     pub fn rank_chunks(
         &self,
@@ -341,21 +459,11 @@ impl Engine {
         mode: Mode,
         fusion: Fusion,
     ) -> Result<Vec<FusedHit>, EngineError> {
-        let depth = self.config.candidates;
-        let semantic = |v: Option<&[f32]>| -> Result<Vec<LegHit>, EngineError> {
-            let v = v.ok_or_else(|| {
-                EmbedError::Inference("semantic search needs a query vector".into())
-            })?;
-            Ok(self.vectors.search(v, depth)?)
-        };
+        let (keyword, semantic) = self.legs(query, vector, mode)?;
         Ok(match mode {
-            Mode::Keyword => fusion::single_leg(&self.keyword.search(query, depth)?, false),
-            Mode::Semantic => fusion::single_leg(&semantic(vector)?, true),
-            Mode::Hybrid => {
-                let kw = self.keyword.search(query, depth)?;
-                let se = semantic(vector)?;
-                fusion::fuse(&kw, &se, fusion)
-            }
+            Mode::Keyword => fusion::single_leg(&keyword, false),
+            Mode::Semantic => fusion::single_leg(&semantic, true),
+            Mode::Hybrid => fusion::fuse(&keyword, &semantic, fusion),
         })
     }
 }

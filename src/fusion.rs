@@ -9,6 +9,7 @@
 //!   `ratio · semantic + (1 − ratio) · keyword`; a leg that missed the chunk contributes 0.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,10 @@ use crate::retrieve::LegHit;
 pub enum Fusion {
     Rrf { k: f32 },
     Weighted { semantic_ratio: f32 },
+    /// Distribution-based score fusion: each leg's scores are scaled so that its mean ± 3
+    /// standard deviations spans [0, 1], then summed. Robust to one leg's outliers, which
+    /// min-max is not.
+    Dbsf,
 }
 
 impl Default for Fusion {
@@ -30,7 +35,7 @@ impl Default for Fusion {
 
 pub const DEFAULT_RRF_K: f32 = 60.0;
 
-/// Where a chunk stood in one leg.
+/// Where a chunk (or page) stood in one leg.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LegRank {
     /// 1-based.
@@ -47,54 +52,167 @@ pub struct FusedHit {
     pub semantic: Option<LegRank>,
 }
 
-/// Fuses two rankings, best first. Ties are broken by chunk id, so results are deterministic.
+/// Fuses two chunk rankings, best first. Ties are broken by chunk id, so results are
+/// deterministic.
 pub fn fuse(keyword: &[LegHit], semantic: &[LegHit], fusion: Fusion) -> Vec<FusedHit> {
-    let blank = |chunk| FusedHit {
-        chunk,
+    let pairs = |hits: &[LegHit]| hits.iter().map(|h| (h.chunk, h.score)).collect::<Vec<_>>();
+    fuse_ranked(&pairs(keyword), &pairs(semantic), fusion)
+        .into_iter()
+        .map(|f| FusedHit {
+            chunk: f.id,
+            score: f.score,
+            keyword: f.keyword,
+            semantic: f.semantic,
+        })
+        .collect()
+}
+
+/// One item (chunk or page) after fusion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fused<K> {
+    pub id: K,
+    pub score: f32,
+    pub keyword: Option<LegRank>,
+    pub semantic: Option<LegRank>,
+}
+
+/// Fuses two rankings of any kind of item, each best first. Ties are broken by id.
+pub fn fuse_ranked<K: Copy + Eq + Hash + Ord>(
+    keyword: &[(K, f32)],
+    semantic: &[(K, f32)],
+    fusion: Fusion,
+) -> Vec<Fused<K>> {
+    let blank = |id| Fused {
+        id,
         score: 0.0,
         keyword: None,
         semantic: None,
     };
-    let mut hits: HashMap<u32, FusedHit> = HashMap::new();
-    for (i, h) in keyword.iter().enumerate() {
-        let e = hits.entry(h.chunk).or_insert_with(|| blank(h.chunk));
-        e.keyword.get_or_insert(LegRank {
-            rank: i + 1,
-            score: h.score,
-        });
+    let mut hits: HashMap<K, Fused<K>> = HashMap::new();
+    for (i, &(id, score)) in keyword.iter().enumerate() {
+        let e = hits.entry(id).or_insert_with(|| blank(id));
+        e.keyword.get_or_insert(LegRank { rank: i + 1, score });
     }
-    for (i, h) in semantic.iter().enumerate() {
-        let e = hits.entry(h.chunk).or_insert_with(|| blank(h.chunk));
-        e.semantic.get_or_insert(LegRank {
-            rank: i + 1,
-            score: h.score,
-        });
+    for (i, &(id, score)) in semantic.iter().enumerate() {
+        let e = hits.entry(id).or_insert_with(|| blank(id));
+        e.semantic.get_or_insert(LegRank { rank: i + 1, score });
     }
-    let (kw_min, kw_max) = min_max(keyword);
-    let (se_min, se_max) = min_max(semantic);
-    let mut out: Vec<FusedHit> = hits
+    let kw_scale = Scale::of(keyword, fusion);
+    let se_scale = Scale::of(semantic, fusion);
+    let mut out: Vec<Fused<K>> = hits
         .into_values()
         .map(|mut h| {
+            let kw = h.keyword.map(|r| kw_scale.apply(r.score));
+            let se = h.semantic.map(|r| se_scale.apply(r.score));
             h.score = match fusion {
                 Fusion::Rrf { k } => {
                     h.keyword.map_or(0.0, |r| 1.0 / (k + r.rank as f32))
                         + h.semantic.map_or(0.0, |r| 1.0 / (k + r.rank as f32))
                 }
                 Fusion::Weighted { semantic_ratio } => {
-                    let kw = h
-                        .keyword
-                        .map_or(0.0, |r| normalise(r.score, kw_min, kw_max));
-                    let se = h
-                        .semantic
-                        .map_or(0.0, |r| normalise(r.score, se_min, se_max));
-                    semantic_ratio * se + (1.0 - semantic_ratio) * kw
+                    semantic_ratio * se.unwrap_or(0.0) + (1.0 - semantic_ratio) * kw.unwrap_or(0.0)
                 }
+                Fusion::Dbsf => se.unwrap_or(0.0) + kw.unwrap_or(0.0),
             };
             h
         })
         .collect();
-    sort_hits(&mut out);
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     out
+}
+
+/// Maps one leg's scores into [0, 1] (min-max for weighted fusion, mean ± 3σ for DBSF).
+struct Scale {
+    low: f32,
+    high: f32,
+}
+
+impl Scale {
+    fn of<K>(hits: &[(K, f32)], fusion: Fusion) -> Scale {
+        match fusion {
+            Fusion::Dbsf if !hits.is_empty() => {
+                let n = hits.len() as f32;
+                let mean = hits.iter().map(|h| h.1).sum::<f32>() / n;
+                let var = hits.iter().map(|h| (h.1 - mean).powi(2)).sum::<f32>() / n;
+                let sd = var.sqrt();
+                Scale {
+                    low: mean - 3.0 * sd,
+                    high: mean + 3.0 * sd,
+                }
+            }
+            _ => hits.iter().fold(
+                Scale {
+                    low: f32::INFINITY,
+                    high: f32::NEG_INFINITY,
+                },
+                |s, h| Scale {
+                    low: s.low.min(h.1),
+                    high: s.high.max(h.1),
+                },
+            ),
+        }
+    }
+
+    /// When every candidate scored the same, each gets 1.
+    fn apply(&self, score: f32) -> f32 {
+        if self.high > self.low {
+            ((score - self.low) / (self.high - self.low)).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    }
+}
+
+/// How a page's chunk scores in one leg become the page's score in that leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregation {
+    /// The page's best chunk: a page is as good as its best passage, whatever its length.
+    #[default]
+    Max,
+    /// All of the page's candidate chunks: favours pages that match in many places.
+    Sum,
+}
+
+impl std::str::FromStr for Aggregation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Aggregation, String> {
+        match s {
+            "max" => Ok(Aggregation::Max),
+            "sum" => Ok(Aggregation::Sum),
+            other => Err(format!("unknown aggregation `{other}`; use max or sum")),
+        }
+    }
+}
+
+/// Turns one leg's chunk ranking into a page ranking, best first (ties by page id).
+pub fn pages_of_leg<'a>(
+    hits: &[LegHit],
+    page_of: impl Fn(u32) -> Option<&'a str>,
+    aggregation: Aggregation,
+) -> Vec<(&'a str, f32)> {
+    let mut order: Vec<(&'a str, f32)> = Vec::new();
+    let mut index: HashMap<&'a str, usize> = HashMap::new();
+    for hit in hits {
+        let Some(page) = page_of(hit.chunk) else {
+            continue;
+        };
+        match index.get(page) {
+            Some(&i) => {
+                if aggregation == Aggregation::Sum {
+                    order[i].1 += hit.score;
+                } else {
+                    order[i].1 = order[i].1.max(hit.score);
+                }
+            }
+            None => {
+                index.insert(page, order.len());
+                order.push((page, hit.score));
+            }
+        }
+    }
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    order
 }
 
 /// One leg alone, as fused hits whose score is the leg's own score.
@@ -114,26 +232,6 @@ pub fn single_leg(hits: &[LegHit], semantic: bool) -> Vec<FusedHit> {
             }
         })
         .collect()
-}
-
-fn sort_hits(hits: &mut [FusedHit]) {
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
-}
-
-fn min_max(hits: &[LegHit]) -> (f32, f32) {
-    hits.iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), h| {
-            (lo.min(h.score), hi.max(h.score))
-        })
-}
-
-/// Min-max normalisation; when every candidate scored the same, each gets 1.
-fn normalise(score: f32, min: f32, max: f32) -> f32 {
-    if max > min {
-        (score - min) / (max - min)
-    } else {
-        1.0
-    }
 }
 
 /// A page's place in the results: its best chunk stands for it.

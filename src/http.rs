@@ -182,6 +182,8 @@ impl SearchBody {
         }
         // `ratio` alone asks for weighted fusion; `rrf_k` alone for RRF.
         let fusion = match (self.fusion.as_deref(), self.ratio, self.rrf_k) {
+            (None, None, None) => Fusion::default(),
+            (Some("dbsf"), None, None) => Fusion::Dbsf,
             (Some("weighted") | None, Some(ratio), None) => Fusion::Weighted {
                 semantic_ratio: ratio as f32,
             },
@@ -191,16 +193,16 @@ impl SearchBody {
             (Some("rrf") | None, None, rrf_k) => Fusion::Rrf {
                 k: rrf_k.unwrap_or(DEFAULT_RRF_K as f64) as f32,
             },
-            (None | Some("rrf" | "weighted"), _, _) => {
+            (None | Some("rrf" | "weighted" | "dbsf"), _, _) => {
                 return Err(ApiError::bad(
                     "conflicting_fusion",
-                    "ratio goes with fusion=weighted and rrf_k with fusion=rrf",
+                    "ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither",
                 ))
             }
             (Some(other), _, _) => {
                 return Err(ApiError::bad(
                     "unknown_fusion",
-                    format!("unknown fusion `{other}`; use rrf or weighted"),
+                    format!("unknown fusion `{other}`; use rrf, weighted or dbsf"),
                 ))
             }
         };

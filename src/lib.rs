@@ -15,6 +15,7 @@ pub mod chunk;
 pub mod corpus;
 pub mod embed;
 pub mod engine;
+pub mod eval;
 pub mod fusion;
 pub mod http;
 pub mod indexer;

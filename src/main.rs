@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use landscape::corpus::Corpus;
 use landscape::embed::{LocalModel, ModelPaths};
-use landscape::engine::{Engine, EngineConfig, Mode, SearchRequest};
-use landscape::fusion::{Fusion, DEFAULT_RRF_K};
+use landscape::engine::{Engine, EngineConfig, FuseLevel, Mode, SearchRequest};
+use landscape::fusion::{Aggregation, Fusion, DEFAULT_RRF_K};
 use landscape::indexer::{self, BuildOptions};
 use landscape::store::Store;
 use landscape::vector::HnswParams;
@@ -56,6 +56,30 @@ enum Command {
         /// Skip the spec coverage check (for your own pages).
         #[arg(long)]
         no_spec: bool,
+    },
+    /// Measure ranking quality in every mode on a BEIR dataset or the built-in questions.
+    ///
+    /// Builds (or reuses) an index for the documents under `<index>/eval/<name>`, runs every
+    /// query in keyword, semantic and each hybrid mode, and writes TREC run files, report.json,
+    /// report.md and chart.svg.
+    Eval {
+        #[command(flatten)]
+        paths: PathArgs,
+        /// A dataset in BEIR layout: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
+        #[arg(long, required_unless_present = "questions", conflicts_with = "questions")]
+        dataset: Option<PathBuf>,
+        /// A question set over the corpus (`--corpus`), e.g. corpus/queries/dev.jsonl.
+        #[arg(long)]
+        questions: Option<PathBuf>,
+        /// Which qrels file of a BEIR dataset judges the queries.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Folder for the report and run files [default: <index>/eval/<name>/report].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Modes to run, comma-separated: keyword, semantic, rrf[:K], weighted[:RATIO], dbsf.
+        #[arg(long, value_delimiter = ',', default_value = "keyword,semantic,rrf,weighted,dbsf")]
+        modes: Vec<landscape::eval::runner::ModeSpec>,
     },
     /// Search from the terminal.
     Search {
@@ -110,6 +134,12 @@ struct PathArgs {
     /// Chunks each leg contributes to fusion.
     #[arg(long, default_value_t = EngineConfig::default().candidates)]
     candidates: usize,
+    /// Hybrid mode fuses chunk rankings or page rankings: chunk or page.
+    #[arg(long, default_value = "chunk")]
+    fuse_level: FuseLevel,
+    /// A page's score in a leg from its chunks' scores: max or sum.
+    #[arg(long, default_value = "max")]
+    aggregation: Aggregation,
 }
 
 impl PathArgs {
@@ -128,6 +158,8 @@ impl PathArgs {
         EngineConfig {
             ef_search: self.ef_search.max(1),
             candidates: self.candidates.clamp(1, 10_000),
+            fuse_level: self.fuse_level,
+            aggregation: self.aggregation,
             ..EngineConfig::default()
         }
     }
@@ -158,6 +190,14 @@ fn main() -> Result<()> {
             spec,
             no_spec,
         } => check(&corpus, spec, no_spec),
+        Command::Eval {
+            paths,
+            dataset,
+            questions,
+            split,
+            out,
+            modes,
+        } => eval(&paths, dataset, questions, &split, out, &modes),
         Command::Search {
             paths,
             query,
@@ -232,6 +272,98 @@ fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
         report.manifest.chunks,
         report.embedded,
         report.cached,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn eval(
+    paths: &PathArgs,
+    dataset: Option<PathBuf>,
+    questions: Option<PathBuf>,
+    split: &str,
+    out: Option<PathBuf>,
+    modes: &[landscape::eval::runner::ModeSpec],
+) -> Result<()> {
+    use landscape::eval::dataset::EvalSet;
+    use landscape::eval::report::Report;
+    use landscape::eval::runner;
+
+    let started = Instant::now();
+    let set = match (&dataset, &questions) {
+        (Some(dir), _) => EvalSet::load_beir(dir, split)?,
+        (None, Some(file)) => EvalSet::load_questions(file, &paths.corpus)?,
+        (None, None) => bail!("pass --dataset DIR or --questions FILE"),
+    };
+    eprintln!(
+        "{}: {} documents, {} judged queries",
+        set.name,
+        set.corpus.pages().len(),
+        set.queries.len()
+    );
+    let model = Arc::new(paths.model()?);
+    let store = Store::new(paths.index.join("eval").join(&set.name));
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "embedding {bar:40} {pos}/{len} chunks ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let prepared = runner::prepare_index(
+        &set,
+        &store,
+        model.clone(),
+        model.token_counter(),
+        &paths.build_options(),
+        paths.engine_config(),
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    let engine = &prepared.engine;
+    eprintln!(
+        "index {} ({} chunks) {} in {:.1}s",
+        engine.manifest().generation,
+        engine.manifest().chunks,
+        if prepared.built { "built" } else { "reused" },
+        prepared.elapsed.as_secs_f64()
+    );
+    let modes = runner::run_modes(
+        &set,
+        engine,
+        model.as_ref(),
+        &store.embeddings_dir(),
+        modes,
+    )?;
+    let mut report = Report {
+        dataset: set.name.clone(),
+        source: set.source.display().to_string(),
+        documents: set.corpus.pages().len(),
+        chunks: engine.manifest().chunks,
+        queries: set.queries.len(),
+        model: engine.manifest().model.clone(),
+        build: paths.build_options(),
+        engine: paths.engine_config(),
+        generation: engine.manifest().generation.clone(),
+        index_built: prepared.built,
+        index_seconds: prepared.elapsed.as_secs_f64(),
+        per_query: modes
+            .iter()
+            .map(|m| (m.spec.name.clone(), m.per_query.clone()))
+            .collect(),
+        modes,
+        by_type: Default::default(),
+    };
+    report.summarise_types(&set.types);
+    let out = out.unwrap_or_else(|| store.root().join("report"));
+    let written = report.write(&out)?;
+    println!("{}", report.markdown());
+    eprintln!(
+        "wrote {} files to {} in {:.1}s",
+        written.len(),
+        out.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -9,6 +9,7 @@ mod corpus_errors;
 mod embedding;
 mod hnsw;
 mod http_api;
+mod metrics;
 mod rebuild;
 mod search;
 mod store;

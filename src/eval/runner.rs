@@ -1,0 +1,185 @@
+//! Running an evaluation set through the real engine: build (or reuse) its index, embed the
+//! queries once, rank every query in every mode, and score the runs.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::chunk::TokenCounter;
+use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
+use crate::engine::{Engine, EngineConfig, EngineError, Mode};
+use crate::eval::dataset::EvalSet;
+use crate::eval::metrics::{self, Metrics, Run};
+use crate::fusion::Fusion;
+use crate::indexer::{self, BuildError, BuildOptions};
+use crate::store::{Store, StoreError};
+
+/// Documents scored per query: Recall@100 and MAP@100 need a hundred.
+pub const RUN_DEPTH: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+}
+
+/// One way of ranking: a mode and, in hybrid mode, a fusion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeSpec {
+    /// Name used in reports and as the TREC run tag ("keyword", "hybrid-rrf", ...).
+    pub name: String,
+    pub mode: Mode,
+    pub fusion: Fusion,
+}
+
+impl ModeSpec {
+    /// Every mode the service offers, each hybrid fusion with its default constant.
+    pub fn all() -> Vec<ModeSpec> {
+        ["keyword", "semantic", "rrf", "weighted", "dbsf"]
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
+}
+
+impl std::str::FromStr for ModeSpec {
+    type Err = String;
+
+    /// `keyword`, `semantic`, `rrf[:K]`, `weighted[:SEMANTIC_RATIO]` or `dbsf`.
+    fn from_str(s: &str) -> Result<ModeSpec, String> {
+        let (method, value) = match s.split_once(':') {
+            Some((m, v)) => (m, Some(v)),
+            None => (s, None),
+        };
+        let number = |default: f32| -> Result<f32, String> {
+            value.map_or(Ok(default), |v| {
+                v.parse::<f32>()
+                    .map_err(|_| format!("`{v}` in `{s}` is not a number"))
+            })
+        };
+        let hybrid = |fusion| ModeSpec {
+            name: format!("hybrid-{}", s.replace(':', "-")),
+            mode: Mode::Hybrid,
+            fusion,
+        };
+        match method {
+            "keyword" | "semantic" if value.is_none() => Ok(ModeSpec {
+                name: method.to_string(),
+                mode: method.parse()?,
+                fusion: Fusion::default(),
+            }),
+            "rrf" => match number(crate::fusion::DEFAULT_RRF_K)? {
+                k if k > 0.0 => Ok(hybrid(Fusion::Rrf { k })),
+                k => Err(format!("RRF k must be above 0, not {k}")),
+            },
+            "weighted" => match number(0.5)? {
+                r if (0.0..=1.0).contains(&r) => Ok(hybrid(Fusion::Weighted { semantic_ratio: r })),
+                r => Err(format!("the semantic ratio must be from 0 to 1, not {r}")),
+            },
+            "dbsf" if value.is_none() => Ok(hybrid(Fusion::Dbsf)),
+            _ => Err(format!(
+                "unknown mode `{s}`; use keyword, semantic, rrf[:K], weighted[:RATIO] or dbsf"
+            )),
+        }
+    }
+}
+
+/// The index an evaluation set is searched in, and how it came to be.
+pub struct PreparedIndex {
+    pub engine: Engine,
+    /// False when an index built earlier from the same documents and options was reused.
+    pub built: bool,
+    pub elapsed: Duration,
+}
+
+/// Opens the index of `set` in `store`, building it first unless the live generation was
+/// built from the same documents, model and options.
+pub fn prepare_index(
+    set: &EvalSet,
+    store: &Store,
+    model: Arc<dyn Embed>,
+    counter: &TokenCounter,
+    build: &BuildOptions,
+    engine: EngineConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<PreparedIndex, EvalError> {
+    let started = Instant::now();
+    let built = !indexer::is_up_to_date(store, &set.corpus, model.as_ref(), build)?;
+    if built {
+        indexer::build(store, &set.corpus, model.as_ref(), counter, build, progress)?;
+    }
+    Ok(PreparedIndex {
+        engine: Engine::open(store, model, engine)?,
+        built,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The results of one mode over every query.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeResult {
+    pub spec: ModeSpec,
+    pub mean: Metrics,
+    #[serde(skip)]
+    pub per_query: std::collections::BTreeMap<String, Metrics>,
+    /// Ranked documents per query, in query order (what the TREC run file holds).
+    #[serde(skip)]
+    pub run: Vec<(String, Vec<(String, f64)>)>,
+    /// Mean time to rank one query, excluding the query's embedding.
+    pub mean_query_ms: f64,
+}
+
+/// Embeds every query (through the embedding cache, so a rerun needs no model time) and runs
+/// each mode over every query.
+pub fn run_modes(
+    set: &EvalSet,
+    engine: &Engine,
+    model: &dyn Embed,
+    embeddings: &Path,
+    modes: &[ModeSpec],
+) -> Result<Vec<ModeResult>, EvalError> {
+    let texts: Vec<String> = set.queries.iter().map(|q| q.text.trim().to_string()).collect();
+    let mut cache = EmbeddingCache::open(embeddings, model.identity())?;
+    let vectors = embed_cached(model, &mut cache, &texts, 16, &mut |_, _| {})?;
+    let mut results = Vec::new();
+    for spec in modes {
+        let started = Instant::now();
+        let mut run = Vec::with_capacity(set.queries.len());
+        for (query, vector) in set.queries.iter().zip(&vectors) {
+            let pages = engine.rank_pages(
+                query.text.trim(),
+                Some(vector),
+                spec.mode,
+                spec.fusion,
+                RUN_DEPTH,
+            )?;
+            run.push((
+                query.id.clone(),
+                pages
+                    .into_iter()
+                    .map(|p| (p.page, f64::from(p.best.score)))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        let mean_query_ms =
+            started.elapsed().as_secs_f64() * 1000.0 / set.queries.len().max(1) as f64;
+        let as_run: Run = run.iter().cloned().collect();
+        let (per_query, mean) = metrics::evaluate(&set.qrels, &as_run);
+        results.push(ModeResult {
+            spec: spec.clone(),
+            mean,
+            per_query,
+            run,
+            mean_query_ms,
+        });
+    }
+    Ok(results)
+}
