@@ -51,7 +51,10 @@ fn request(q: &str, mode: Mode) -> SearchRequest {
 }
 
 /// The operations timed, each given query index i.
-fn operations(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn(usize) + '_>)> {
+/// A named operation over query number `i`.
+type Operation<'a> = (&'static str, Box<dyn Fn(usize) + 'a>);
+
+fn operations(f: &Fixture) -> Vec<Operation<'_>> {
     vec![
         (
             "keyword leg alone (top 100 chunks)",

@@ -4,7 +4,9 @@
 //! groups chunks into pages (the page's best chunk becomes its passage), and decorates each
 //! page with its title, ancestry and highlighted passage.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -16,7 +18,7 @@ use crate::chunk::Chunk;
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError};
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
-use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex};
+use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit};
 use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
 use crate::snippet::Highlighter;
 use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
@@ -66,7 +68,7 @@ impl Default for EngineConfig {
             boosts: FieldBoosts::default(),
             candidates: 100,
             ef_search: crate::vector::HnswParams::default().ef_search,
-            fuse_level: FuseLevel::Chunk,
+            fuse_level: FuseLevel::Page,
             aggregation: Aggregation::Max,
         }
     }
@@ -184,6 +186,8 @@ pub struct Engine {
     analyzer: TextAnalyzer,
     query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
     config: EngineConfig,
+    /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
+    page_chunks: HashMap<String, Range<u32>>,
 }
 
 impl Engine {
@@ -204,15 +208,25 @@ impl Engine {
         let pages: Vec<Page> = store::read_json(dir, PAGES_FILE)?;
         let keyword = KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts)?;
         let vectors = VectorIndex::load(dir, manifest.model.dimensions, config.ef_search)?;
+        let keyword_docs = match manifest.keyword.unit {
+            KeywordUnit::Chunk => chunks.len(),
+            // Pages without text have no chunks and no keyword document.
+            KeywordUnit::Page => {
+                1 + chunks
+                    .windows(2)
+                    .filter(|w| w[0].concept != w[1].concept)
+                    .count()
+            }
+        };
         if chunks.len() != manifest.chunks
-            || keyword.num_chunks() as usize != chunks.len()
+            || keyword.num_docs() as usize != keyword_docs
             || vectors.len() != chunks.len()
         {
             return Err(inconsistent(format!(
                 "manifest says {} chunks, chunk table {}, keyword index {}, vector index {}",
                 manifest.chunks,
                 chunks.len(),
-                keyword.num_chunks(),
+                keyword.num_docs(),
                 vectors.len()
             )));
         }
@@ -244,7 +258,16 @@ impl Engine {
         model: Arc<dyn Embed>,
         config: EngineConfig,
     ) -> Engine {
+        let mut page_chunks: HashMap<String, Range<u32>> = HashMap::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let i = i as u32;
+            page_chunks
+                .entry(chunk.concept.clone())
+                .and_modify(|r| r.end = i + 1)
+                .or_insert(i..i + 1);
+        }
         Engine {
+            page_chunks,
             manifest,
             pages,
             chunks,
@@ -257,6 +280,11 @@ impl Engine {
             )),
             config,
         }
+    }
+
+    /// The generation's chunk table; a chunk id is a position in it.
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -316,8 +344,24 @@ impl Engine {
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
+            // A page-level keyword hit names no particular chunk: show the one whose words
+            // match the query best.
+            let chunk_id = match (hit.best.semantic, self.manifest.keyword.unit) {
+                (None, KeywordUnit::Page) => self
+                    .page_chunks
+                    .get(&hit.page)
+                    .and_then(|range| {
+                        range.clone().max_by_key(|&c| {
+                            let text = self.chunks.get(c as usize).map_or("", |c| c.text.as_str());
+                            // Earlier chunk wins a tie: it opens the page.
+                            (highlighter.matches(text), std::cmp::Reverse(c))
+                        })
+                    })
+                    .unwrap_or(hit.best.chunk),
+                _ => hit.best.chunk,
+            };
             let (Some(chunk), Some(page)) = (
-                self.chunks.get(hit.best.chunk as usize),
+                self.chunks.get(chunk_id as usize),
                 self.pages.get(&hit.page),
             ) else {
                 continue;
@@ -339,7 +383,7 @@ impl Engine {
                     keyword: hit.best.keyword,
                     semantic: hit.best.semantic,
                     fused: hit.best.score,
-                    chunk: hit.best.chunk,
+                    chunk: chunk_id,
                     matched_chunks: hit.matched_chunks,
                 }),
             });
@@ -388,7 +432,11 @@ impl Engine {
         let se_pages = fusion::pages_of_leg(&semantic, page_of, aggregation);
         let fused_pages = match mode {
             Mode::Keyword | Mode::Semantic => {
-                let pages = if mode == Mode::Keyword { &kw_pages } else { &se_pages };
+                let pages = if mode == Mode::Keyword {
+                    &kw_pages
+                } else {
+                    &se_pages
+                };
                 let hits: Vec<fusion::Fused<&str>> = pages
                     .iter()
                     .enumerate()
@@ -406,8 +454,15 @@ impl Engine {
             }
             Mode::Hybrid => fusion::fuse_ranked(&kw_pages, &se_pages, fusion),
         };
-        let best: std::collections::HashMap<&str, &GroupedHit> =
+        // A page's passage: its best chunk by meaning when the semantic leg saw it, else the
+        // keyword leg's chunk.
+        let mut best: HashMap<&str, &GroupedHit> =
             by_chunk.iter().map(|g| (g.page.as_str(), g)).collect();
+        let semantic_best =
+            fusion::group_by_page(&fusion::single_leg(&semantic, true), page_of, usize::MAX);
+        for g in &semantic_best {
+            best.insert(g.page.as_str(), g);
+        }
         Ok(fused_pages
             .into_iter()
             .filter_map(|p| {

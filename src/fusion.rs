@@ -19,19 +19,29 @@ use crate::retrieve::LegHit;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "lowercase")]
 pub enum Fusion {
-    Rrf { k: f32 },
-    Weighted { semantic_ratio: f32 },
+    Rrf {
+        k: f32,
+    },
+    Weighted {
+        semantic_ratio: f32,
+    },
     /// Distribution-based score fusion: each leg's scores are scaled so that its mean ± 3
     /// standard deviations spans [0, 1], then summed. Robust to one leg's outliers, which
     /// min-max is not.
     Dbsf,
 }
 
+/// Min-max weighted fusion at an even ratio: the best of the three methods on both SciFact and
+/// the built-in questions (BENCHMARKS.md, "Which choices moved the numbers").
 impl Default for Fusion {
     fn default() -> Self {
-        Fusion::Rrf { k: DEFAULT_RRF_K }
+        Fusion::Weighted {
+            semantic_ratio: DEFAULT_SEMANTIC_RATIO,
+        }
     }
 }
+
+pub const DEFAULT_SEMANTIC_RATIO: f32 = 0.5;
 
 pub const DEFAULT_RRF_K: f32 = 60.0;
 

@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::corpus::{Page, Relation};
 use crate::engine::{Engine, Mode, SearchRequest};
-use crate::fusion::{Fusion, DEFAULT_RRF_K};
+use crate::fusion::{Fusion, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1000;
@@ -181,31 +181,30 @@ impl SearchBody {
             }
         }
         // `ratio` alone asks for weighted fusion; `rrf_k` alone for RRF.
-        let fusion = match (self.fusion.as_deref(), self.ratio, self.rrf_k) {
-            (None, None, None) => Fusion::default(),
-            (Some("dbsf"), None, None) => Fusion::Dbsf,
-            (Some("weighted") | None, Some(ratio), None) => Fusion::Weighted {
-                semantic_ratio: ratio as f32,
-            },
-            (Some("weighted"), None, None) => Fusion::Weighted {
-                semantic_ratio: 0.5,
-            },
-            (Some("rrf") | None, None, rrf_k) => Fusion::Rrf {
-                k: rrf_k.unwrap_or(DEFAULT_RRF_K as f64) as f32,
-            },
-            (None | Some("rrf" | "weighted" | "dbsf"), _, _) => {
-                return Err(ApiError::bad(
+        let fusion =
+            match (self.fusion.as_deref(), self.ratio, self.rrf_k) {
+                (None, None, None) => Fusion::default(),
+                (Some("dbsf"), None, None) => Fusion::Dbsf,
+                (Some("weighted") | None, Some(ratio), None) => Fusion::Weighted {
+                    semantic_ratio: ratio as f32,
+                },
+                (Some("weighted"), None, None) => Fusion::Weighted {
+                    semantic_ratio: DEFAULT_SEMANTIC_RATIO,
+                },
+                (Some("rrf") | None, None, rrf_k) => Fusion::Rrf {
+                    k: rrf_k.unwrap_or(DEFAULT_RRF_K as f64) as f32,
+                },
+                (None | Some("rrf" | "weighted" | "dbsf"), _, _) => return Err(ApiError::bad(
                     "conflicting_fusion",
                     "ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither",
-                ))
-            }
-            (Some(other), _, _) => {
-                return Err(ApiError::bad(
-                    "unknown_fusion",
-                    format!("unknown fusion `{other}`; use rrf, weighted or dbsf"),
-                ))
-            }
-        };
+                )),
+                (Some(other), _, _) => {
+                    return Err(ApiError::bad(
+                        "unknown_fusion",
+                        format!("unknown fusion `{other}`; use rrf, weighted or dbsf"),
+                    ))
+                }
+            };
         Ok(SearchRequest {
             query,
             k,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::chunk::{chunk_corpus, Chunk, ChunkParams, TokenCounter};
 use crate::corpus::Corpus;
 use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
-use crate::keyword::{self, KeywordError};
+use crate::keyword::{self, KeywordError, KeywordParams, PageFields};
 use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{HnswParams, VectorError, VectorIndex};
 
@@ -19,6 +19,7 @@ use crate::vector::{HnswParams, VectorError, VectorIndex};
 pub struct BuildOptions {
     pub chunk: ChunkParams,
     pub hnsw: HnswParams,
+    pub keyword: KeywordParams,
     /// Texts per model call. ONNX Runtime's memory grows with it (about 1 GB at 16).
     pub batch_size: usize,
 }
@@ -28,6 +29,7 @@ impl Default for BuildOptions {
         BuildOptions {
             chunk: ChunkParams::default(),
             hnsw: HnswParams::default(),
+            keyword: KeywordParams::default(),
             batch_size: 16,
         }
     }
@@ -71,6 +73,7 @@ pub fn is_up_to_date(
             && m.corpus_hash == corpus.hash()
             && m.model == *model.identity()
             && m.chunker == options.chunk
+            && m.keyword == options.keyword
             && m.hnsw.m == options.hnsw.m
             && m.hnsw.ef_construction == options.hnsw.ef_construction
     }))
@@ -103,25 +106,29 @@ pub fn build(
         path: keyword_dir.clone(),
         source,
     })?;
-    let aliases_of = |id: &str| {
-        corpus
-            .get(id)
-            .map(|p| p.aliases.clone())
-            .unwrap_or_default()
-    };
     // A comparison page is also known by the names of both its sides; the keyword index keeps
     // them in a field that only comparison questions ("RAG vs fine-tuning") search.
-    let sides_of = |id: &str| {
-        let mut names = Vec::new();
-        for side in corpus.get(id).into_iter().flat_map(|p| &p.compares) {
-            if let Some(side) = corpus.get(side) {
-                names.push(side.title.clone());
-                names.extend(side.aliases.iter().cloned());
-            }
+    let page_fields = |id: &str| {
+        let Some(page) = corpus.get(id) else {
+            return PageFields::default();
+        };
+        let mut sides = Vec::new();
+        for side in page.compares.iter().filter_map(|s| corpus.get(s)) {
+            sides.push(side.title.clone());
+            sides.extend(side.aliases.iter().cloned());
         }
-        names
+        PageFields {
+            aliases: page.aliases.clone(),
+            sides,
+            text: page
+                .sections
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+        }
     };
-    keyword::build(&keyword_dir, &chunks, &aliases_of, &sides_of)?;
+    keyword::build(&keyword_dir, &chunks, &page_fields, options.keyword)?;
 
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
     let texts: Vec<String> = chunks.iter().map(Chunk::embedding_text).collect();
@@ -141,6 +148,7 @@ pub fn build(
         corpus_hash: corpus.hash().to_string(),
         model: model.identity().clone(),
         chunker: options.chunk,
+        keyword: options.keyword,
         hnsw: options.hnsw,
         pages: corpus.pages().len(),
         chunks: chunks.len(),

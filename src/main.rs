@@ -8,11 +8,13 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use landscape::chunk::ChunkParams;
 use landscape::corpus::Corpus;
 use landscape::embed::{LocalModel, ModelPaths};
 use landscape::engine::{Engine, EngineConfig, FuseLevel, Mode, SearchRequest};
-use landscape::fusion::{Aggregation, Fusion, DEFAULT_RRF_K};
+use landscape::fusion::{Aggregation, Fusion, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 use landscape::indexer::{self, BuildOptions};
+use landscape::keyword::{FieldBoosts, KeywordParams, KeywordUnit};
 use landscape::store::Store;
 use landscape::vector::HnswParams;
 
@@ -66,7 +68,11 @@ enum Command {
         #[command(flatten)]
         paths: PathArgs,
         /// A dataset in BEIR layout: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
-        #[arg(long, required_unless_present = "questions", conflicts_with = "questions")]
+        #[arg(
+            long,
+            required_unless_present = "questions",
+            conflicts_with = "questions"
+        )]
         dataset: Option<PathBuf>,
         /// A question set over the corpus (`--corpus`), e.g. corpus/queries/dev.jsonl.
         #[arg(long)]
@@ -78,7 +84,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Modes to run, comma-separated: keyword, semantic, rrf[:K], weighted[:RATIO], dbsf.
-        #[arg(long, value_delimiter = ',', default_value = "keyword,semantic,rrf,weighted,dbsf")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "keyword,semantic,rrf,weighted,dbsf"
+        )]
         modes: Vec<landscape::eval::runner::ModeSpec>,
     },
     /// Search from the terminal.
@@ -93,9 +103,12 @@ enum Command {
         /// keyword, semantic or hybrid.
         #[arg(long, default_value = "hybrid")]
         mode: Mode,
-        /// Weighted fusion with this semantic ratio (0..1) instead of RRF.
-        #[arg(long)]
-        ratio: Option<f32>,
+        /// How hybrid mode fuses the legs: weighted, rrf or dbsf.
+        #[arg(long, default_value = "weighted")]
+        fusion: String,
+        /// Semantic share of weighted fusion, from 0 to 1.
+        #[arg(long, default_value_t = DEFAULT_SEMANTIC_RATIO)]
+        ratio: f32,
         /// RRF constant k.
         #[arg(long, default_value_t = DEFAULT_RRF_K)]
         rrf_k: f32,
@@ -134,8 +147,23 @@ struct PathArgs {
     /// Chunks each leg contributes to fusion.
     #[arg(long, default_value_t = EngineConfig::default().candidates)]
     candidates: usize,
+    /// Longest chunk in model tokens, prefix included (a build parameter).
+    #[arg(long, default_value_t = ChunkParams::default().max_tokens)]
+    chunk_tokens: usize,
+    /// Index each page title in its chunks' body text too (a build parameter).
+    #[arg(long, default_value_t = KeywordParams::default().title_in_body, action = clap::ArgAction::Set)]
+    title_in_body: bool,
+    /// What BM25 scores: chunk or page (a build parameter).
+    #[arg(long, default_value = "page")]
+    keyword_unit: KeywordUnit,
+    /// Keyword boost of the title field.
+    #[arg(long, default_value_t = FieldBoosts::default().title)]
+    title_boost: f32,
+    /// Keyword boost of the aliases field.
+    #[arg(long, default_value_t = FieldBoosts::default().aliases)]
+    aliases_boost: f32,
     /// Hybrid mode fuses chunk rankings or page rankings: chunk or page.
-    #[arg(long, default_value = "chunk")]
+    #[arg(long, default_value = "page")]
     fuse_level: FuseLevel,
     /// A page's score in a leg from its chunks' scores: max or sum.
     #[arg(long, default_value = "max")]
@@ -150,6 +178,14 @@ impl PathArgs {
                 ef_construction: self.ef_construction.max(1),
                 ef_search: self.ef_search.max(1),
             },
+            chunk: ChunkParams {
+                max_tokens: self.chunk_tokens.clamp(32, landscape::embed::MAX_TOKENS),
+                ..ChunkParams::default()
+            },
+            keyword: KeywordParams {
+                title_in_body: self.title_in_body,
+                unit: self.keyword_unit,
+            },
             ..BuildOptions::default()
         }
     }
@@ -159,6 +195,11 @@ impl PathArgs {
             ef_search: self.ef_search.max(1),
             candidates: self.candidates.clamp(1, 10_000),
             fuse_level: self.fuse_level,
+            boosts: FieldBoosts {
+                title: self.title_boost.max(0.0),
+                aliases: self.aliases_boost.max(0.0),
+                body: 1.0,
+            },
             aggregation: self.aggregation,
             ..EngineConfig::default()
         }
@@ -203,6 +244,7 @@ fn main() -> Result<()> {
             query,
             k,
             mode,
+            fusion,
             ratio,
             rrf_k,
             explain,
@@ -211,11 +253,15 @@ fn main() -> Result<()> {
             let model = Arc::new(paths.model()?);
             ensure_index(&paths, &model)?;
             let engine = Engine::open(&Store::new(&paths.index), model, paths.engine_config())?;
-            let fusion = match ratio {
-                Some(r) if (0.0..=1.0).contains(&r) => Fusion::Weighted { semantic_ratio: r },
-                Some(r) => bail!("--ratio is {r}; it must be from 0 to 1"),
-                None if rrf_k > 0.0 => Fusion::Rrf { k: rrf_k },
-                None => bail!("--rrf-k is {rrf_k}; it must be above 0"),
+            let fusion = match fusion.as_str() {
+                "weighted" if (0.0..=1.0).contains(&ratio) => Fusion::Weighted {
+                    semantic_ratio: ratio,
+                },
+                "weighted" => bail!("--ratio is {ratio}; it must be from 0 to 1"),
+                "rrf" if rrf_k > 0.0 => Fusion::Rrf { k: rrf_k },
+                "rrf" => bail!("--rrf-k is {rrf_k}; it must be above 0"),
+                "dbsf" => Fusion::Dbsf,
+                other => bail!("unknown fusion `{other}`; use weighted, rrf or dbsf"),
             };
             if query.trim().is_empty() {
                 bail!("the query is empty");
@@ -330,14 +376,11 @@ fn eval(
         if prepared.built { "built" } else { "reused" },
         prepared.elapsed.as_secs_f64()
     );
-    let modes = runner::run_modes(
-        &set,
-        engine,
-        model.as_ref(),
-        &store.embeddings_dir(),
-        modes,
-    )?;
+    let modes = runner::run_modes(&set, engine, model.as_ref(), &store.embeddings_dir(), modes)?;
+    let hnsw_recall_at_10 =
+        runner::hnsw_recall_at_10(&set, engine, model.as_ref(), &store.embeddings_dir())?;
     let mut report = Report {
+        hnsw_recall_at_10,
         dataset: set.name.clone(),
         source: set.source.display().to_string(),
         documents: set.corpus.pages().len(),

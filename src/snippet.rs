@@ -47,6 +47,11 @@ impl Highlighter {
         Highlighter { generator }
     }
 
+    /// How many query words the best window of `text` holds: for choosing among a page's chunks.
+    pub fn matches(&self, text: &str) -> usize {
+        self.generator.snippet(text).highlighted().len()
+    }
+
     /// The best-matching window of `text`; its opening when no query word occurs in it.
     pub fn passage(&self, text: &str) -> Passage {
         let mut snippet = self.generator.snippet(text);

@@ -24,10 +24,11 @@ use sha2::{Digest, Sha256};
 
 use crate::chunk::ChunkParams;
 use crate::embed::ModelIdentity;
+use crate::keyword::KeywordParams;
 use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The chunk table of a generation: chunk id (position) → page, section, text.
 pub const CHUNKS_FILE: &str = "chunks.json";
 /// The validated pages of a generation.
@@ -49,6 +50,9 @@ pub struct Manifest {
     pub corpus_hash: String,
     pub model: ModelIdentity,
     pub chunker: ChunkParams,
+    /// Keyword index layout; absent in manifests written before it existed.
+    #[serde(default)]
+    pub keyword: KeywordParams,
     pub hnsw: HnswParams,
     pub pages: usize,
     pub chunks: usize,

@@ -16,7 +16,10 @@ use crate::eval::trec;
 use crate::indexer::BuildOptions;
 
 /// The six measures, in report order, with their column names.
-pub const MEASURES: [(&str, fn(&Metrics) -> f64); 6] = [
+/// A measure's column name and how to read it from [`Metrics`].
+pub type Measure = (&'static str, fn(&Metrics) -> f64);
+
+pub const MEASURES: [Measure; 6] = [
     ("nDCG@10", |m| m.ndcg_10),
     ("MRR@10", |m| m.mrr_10),
     ("Recall@10", |m| m.recall_10),
@@ -53,6 +56,8 @@ pub struct Report {
     /// False when an index built earlier from the same documents and options was reused.
     pub index_built: bool,
     pub index_seconds: f64,
+    /// Share of the exact 10 nearest chunks that the HNSW graph returned, over the queries.
+    pub hnsw_recall_at_10: f64,
     pub modes: Vec<ModeResult>,
     /// Mean metrics per query type (the built-in questions' `type`), per mode.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -127,8 +132,8 @@ impl Report {
     /// The table of mean metrics per mode, and per query type when there are types.
     pub fn markdown(&self) -> String {
         let mut s = format!(
-            "## {} ({} queries, {} documents, {} chunks)\n\n",
-            self.dataset, self.queries, self.documents, self.chunks
+            "## {} ({} queries, {} documents, {} chunks; HNSW recall@10 vs exact {:.4})\n\n",
+            self.dataset, self.queries, self.documents, self.chunks, self.hnsw_recall_at_10
         );
         s.push_str("| mode |");
         for (name, _) in MEASURES {
@@ -213,13 +218,18 @@ impl Report {
             let colour = Palette99::pick(i).to_rgba();
             let bars = MEASURES.iter().enumerate().map(move |(g, (_, get))| {
                 let x0 = g as f64 + 0.1 + i as f64 * width;
-                Rectangle::new([(x0, 0.0), (x0 + width * 0.9, get(&mode.mean))], colour.filled())
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.9, get(&mode.mean))],
+                    colour.filled(),
+                )
             });
             chart
                 .draw_series(bars)
                 .map_err(|e| err(&e))?
                 .label(mode.spec.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
         }
         chart
             .configure_series_labels()

@@ -80,7 +80,7 @@ impl std::str::FromStr for ModeSpec {
                 k if k > 0.0 => Ok(hybrid(Fusion::Rrf { k })),
                 k => Err(format!("RRF k must be above 0, not {k}")),
             },
-            "weighted" => match number(0.5)? {
+            "weighted" => match number(crate::fusion::DEFAULT_SEMANTIC_RATIO)? {
                 r if (0.0..=1.0).contains(&r) => Ok(hybrid(Fusion::Weighted { semantic_ratio: r })),
                 r => Err(format!("the semantic ratio must be from 0 to 1, not {r}")),
             },
@@ -137,6 +137,46 @@ pub struct ModeResult {
     pub mean_query_ms: f64,
 }
 
+/// How many of the exact 10 nearest chunks the HNSW graph returns, averaged over the queries:
+/// the price of approximate search, measured on the set's own data.
+pub fn hnsw_recall_at_10(
+    set: &EvalSet,
+    engine: &Engine,
+    model: &dyn Embed,
+    embeddings: &Path,
+) -> Result<f64, EvalError> {
+    let cache = EmbeddingCache::open(embeddings, model.identity())?;
+    let chunk_vectors: Vec<Vec<f32>> = engine
+        .chunks()
+        .iter()
+        .map(|c| {
+            cache.get(&c.embedding_text()).cloned().ok_or_else(|| {
+                EmbedError::Inference("a chunk's vector is missing from the cache".into())
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut total = 0.0;
+    for query in &set.queries {
+        let vector = cache.get(query.text.trim()).ok_or_else(|| {
+            EmbedError::Inference("a query's vector is missing from the cache".into())
+        })?;
+        let exact: std::collections::HashSet<u32> =
+            crate::vector::exact_search(&chunk_vectors, vector, 10)
+                .into_iter()
+                .map(|h| h.chunk)
+                .collect();
+        let approximate =
+            engine.rank_chunks("", Some(vector), Mode::Semantic, Fusion::default())?;
+        let found = approximate
+            .iter()
+            .take(10)
+            .filter(|h| exact.contains(&h.chunk))
+            .count();
+        total += found as f64 / exact.len().max(1) as f64;
+    }
+    Ok(total / set.queries.len().max(1) as f64)
+}
+
 /// Embeds every query (through the embedding cache, so a rerun needs no model time) and runs
 /// each mode over every query.
 pub fn run_modes(
@@ -146,7 +186,11 @@ pub fn run_modes(
     embeddings: &Path,
     modes: &[ModeSpec],
 ) -> Result<Vec<ModeResult>, EvalError> {
-    let texts: Vec<String> = set.queries.iter().map(|q| q.text.trim().to_string()).collect();
+    let texts: Vec<String> = set
+        .queries
+        .iter()
+        .map(|q| q.text.trim().to_string())
+        .collect();
     let mut cache = EmbeddingCache::open(embeddings, model.identity())?;
     let vectors = embed_cached(model, &mut cache, &texts, 16, &mut |_, _| {})?;
     let mut results = Vec::new();

@@ -36,7 +36,7 @@ fn a_vector_does_not_depend_on_its_batch() {
     // both must agree.
     let m = model();
     let target = "Retrieval-augmented generation looks things up before answering.".to_string();
-    let alone = m.embed(&[target.clone()], 1).unwrap().remove(0);
+    let alone = m.embed(std::slice::from_ref(&target), 1).unwrap().remove(0);
     let batch: Vec<String> = vec![
         "short".into(),
         target.clone(),

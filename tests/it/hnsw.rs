@@ -98,7 +98,7 @@ fn similarity_scores_and_filters() {
     );
     assert!((hits[0].score - 1.0).abs() < 1e-4);
     assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
-    let even = |id: &usize| id % 2 == 0;
+    let even = |id: &usize| id.is_multiple_of(2);
     let filtered = index.search_filtered(&data[43], 10, Some(&even)).unwrap();
     assert!(!filtered.is_empty());
     assert!(filtered.iter().all(|h| h.chunk % 2 == 0), "{filtered:?}");

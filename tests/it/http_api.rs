@@ -82,7 +82,7 @@ async fn search_over_tcp_get_and_post() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["id"], "cat");
     assert_eq!(body["mode"], "hybrid");
-    assert_eq!(body["fusion"]["method"], "rrf");
+    assert_eq!(body["fusion"]["method"], "weighted", "the default fusion");
     assert!(body["results"].as_array().unwrap().len() <= 3);
     assert!(body["results"][0]["explain"]["semantic"]["rank"]
         .as_u64()

@@ -7,6 +7,7 @@ mod builtin_corpus;
 mod chunking;
 mod corpus_errors;
 mod embedding;
+mod eval;
 mod hnsw;
 mod http_api;
 mod metrics;
