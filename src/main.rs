@@ -201,7 +201,6 @@ impl PathArgs {
                 body: 1.0,
             },
             aggregation: self.aggregation,
-            ..EngineConfig::default()
         }
     }
 
