@@ -30,6 +30,8 @@ pub struct Passage {
 /// Builds passages for one query.
 pub struct Highlighter {
     generator: SnippetGenerator,
+    analyzer: TextAnalyzer,
+    terms: std::collections::HashSet<String>,
 }
 
 impl Highlighter {
@@ -38,18 +40,32 @@ impl Highlighter {
             .into_iter()
             .map(|t| (t, 1.0))
             .collect();
+        let term_set = terms.keys().cloned().collect();
         let generator = SnippetGenerator::new(
             terms,
             analyzer.clone(),
             Field::from_field_id(0),
             PASSAGE_CHARS,
         );
-        Highlighter { generator }
+        Highlighter {
+            generator,
+            analyzer: analyzer.clone(),
+            terms: term_set,
+        }
     }
 
-    /// How many query words the best window of `text` holds: for choosing among a page's chunks.
+    /// How many distinct query words `text` contains: for choosing among a page's chunks.
+    /// Analysing is far cheaper than building a snippet, which also scores windows.
     pub fn matches(&self, text: &str) -> usize {
-        self.generator.snippet(text).highlighted().len()
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut found = std::collections::HashSet::new();
+        while let Some(token) = stream.next() {
+            if self.terms.contains(&token.text) {
+                found.insert(token.text.clone());
+            }
+        }
+        found.len()
     }
 
     /// The best-matching window of `text`; its opening when no query word occurs in it.

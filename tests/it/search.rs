@@ -144,3 +144,20 @@ fn odd_text_is_a_query_not_an_error() {
         .unwrap();
     assert!(ids(&r)[..2].contains(&"cat"));
 }
+
+/// BM25 scores whole pages, so a keyword hit names no chunk: the passage must still be the
+/// chunk whose words match, not the page's opening.
+#[test]
+fn keyword_mode_shows_the_chunk_that_matches() {
+    let site = Site::zoo();
+    site.build();
+    let engine = site.engine();
+    let mut request = SearchRequest::new("retractable claws night vision");
+    request.mode = Mode::Keyword;
+    let response = engine.search(&request).unwrap();
+    let first = &response.results[0];
+    assert_eq!(first.id, "cat");
+    assert_eq!(first.section, "Technical deep dive", "{first:?}");
+    assert!(first.passage.contains("retractable claws"), "{first:?}");
+    assert!(!first.highlights.is_empty());
+}
