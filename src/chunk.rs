@@ -111,6 +111,20 @@ impl TokenCounter {
     }
 }
 
+/// Each page's run of chunks, in chunk-table order: [`chunk_corpus`] emits a page's chunks
+/// together, so a page is one contiguous range of chunk ids.
+pub fn page_ranges(chunks: &[Chunk]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for i in 1..=chunks.len() {
+        if i == chunks.len() || chunks[i].concept != chunks[start].concept {
+            ranges.push(start..i);
+            start = i;
+        }
+    }
+    ranges
+}
+
 /// Cuts every section of every page into chunks.
 pub fn chunk_corpus(corpus: &Corpus, counter: &TokenCounter, params: ChunkParams) -> Vec<Chunk> {
     let mut out = Vec::new();

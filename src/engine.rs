@@ -14,7 +14,7 @@ use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::chunk::Chunk;
+use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError};
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
@@ -187,7 +187,7 @@ pub struct Engine {
     query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
     config: EngineConfig,
     /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
-    page_chunks: HashMap<String, Range<u32>>,
+    page_chunks: HashMap<String, Range<usize>>,
 }
 
 impl Engine {
@@ -211,12 +211,7 @@ impl Engine {
         let keyword_docs = match manifest.keyword.unit {
             KeywordUnit::Chunk => chunks.len(),
             // Pages without text have no chunks and no keyword document.
-            KeywordUnit::Page => {
-                1 + chunks
-                    .windows(2)
-                    .filter(|w| w[0].concept != w[1].concept)
-                    .count()
-            }
+            KeywordUnit::Page => page_ranges(&chunks).len(),
         };
         if chunks.len() != manifest.chunks
             || keyword.num_docs() as usize != keyword_docs
@@ -258,14 +253,10 @@ impl Engine {
         model: Arc<dyn Embed>,
         config: EngineConfig,
     ) -> Engine {
-        let mut page_chunks: HashMap<String, Range<u32>> = HashMap::new();
-        for (i, chunk) in chunks.iter().enumerate() {
-            let i = i as u32;
-            page_chunks
-                .entry(chunk.concept.clone())
-                .and_modify(|r| r.end = i + 1)
-                .or_insert(i..i + 1);
-        }
+        let page_chunks = page_ranges(&chunks)
+            .into_iter()
+            .map(|r| (chunks[r.start].concept.clone(), r))
+            .collect();
         Engine {
             page_chunks,
             manifest,
@@ -352,12 +343,12 @@ impl Engine {
                     .get(&hit.page)
                     .and_then(|range| {
                         range.clone().max_by_key(|&c| {
-                            let text = self.chunks.get(c as usize).map_or("", |c| c.text.as_str());
+                            let text = self.chunks.get(c).map_or("", |c| c.text.as_str());
                             // Earlier chunk wins a tie: it opens the page.
                             (highlighter.matches(text), std::cmp::Reverse(c))
                         })
                     })
-                    .unwrap_or(hit.best.chunk),
+                    .map_or(hit.best.chunk, |c| c as u32),
                 _ => hit.best.chunk,
             };
             let (Some(chunk), Some(page)) = (
@@ -408,61 +399,37 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<GroupedHit>, EngineError> {
         let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
-        let (keyword, semantic) = self.legs(query, vector, mode)?;
-        let fused_chunks = match mode {
-            Mode::Keyword => fusion::single_leg(&keyword, false),
-            Mode::Semantic => fusion::single_leg(&semantic, true),
-            Mode::Hybrid => fusion::fuse(&keyword, &semantic, fusion),
-        };
-        let by_chunk = fusion::group_by_page(&fused_chunks, page_of, usize::MAX);
         // Grouping a leg's chunks by their best one already is that leg's page ranking.
         let per_page = match mode {
             Mode::Hybrid => self.config.fuse_level == FuseLevel::Page,
             Mode::Keyword | Mode::Semantic => self.config.aggregation != Aggregation::Max,
         };
         if !per_page {
-            let mut grouped = by_chunk;
-            grouped.truncate(limit);
-            return Ok(grouped);
+            let fused = self.rank_chunks(query, vector, mode, fusion)?;
+            return Ok(fusion::group_by_page(&fused, page_of, limit));
         }
-        // Rank pages within each leg, fuse the page rankings, and let each page's best fused
-        // chunk stand for it.
+        // Rank pages within each leg and fuse the page rankings.
+        let (keyword, semantic) = self.legs(query, vector, mode)?;
         let aggregation = self.config.aggregation;
         let kw_pages = fusion::pages_of_leg(&keyword, page_of, aggregation);
         let se_pages = fusion::pages_of_leg(&semantic, page_of, aggregation);
         let fused_pages = match mode {
-            Mode::Keyword | Mode::Semantic => {
-                let pages = if mode == Mode::Keyword {
-                    &kw_pages
-                } else {
-                    &se_pages
-                };
-                let hits: Vec<fusion::Fused<&str>> = pages
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(id, score))| {
-                        let rank = Some(LegRank { rank: i + 1, score });
-                        fusion::Fused {
-                            id,
-                            score,
-                            keyword: if mode == Mode::Keyword { rank } else { None },
-                            semantic: if mode == Mode::Semantic { rank } else { None },
-                        }
-                    })
-                    .collect();
-                hits
-            }
+            Mode::Keyword => fusion::single_ranked(&kw_pages, false),
+            Mode::Semantic => fusion::single_ranked(&se_pages, true),
             Mode::Hybrid => fusion::fuse_ranked(&kw_pages, &se_pages, fusion),
         };
         // A page's passage: its best chunk by meaning when the semantic leg saw it, else the
         // keyword leg's chunk.
-        let mut best: HashMap<&str, &GroupedHit> =
-            by_chunk.iter().map(|g| (g.page.as_str(), g)).collect();
-        let semantic_best =
-            fusion::group_by_page(&fusion::single_leg(&semantic, true), page_of, usize::MAX);
-        for g in &semantic_best {
-            best.insert(g.page.as_str(), g);
-        }
+        let by_leg = |hits: &[LegHit], semantic: bool| {
+            fusion::group_by_page(&fusion::single_leg(hits, semantic), page_of, usize::MAX)
+        };
+        let keyword_best = by_leg(&keyword, false);
+        let semantic_best = by_leg(&semantic, true);
+        let best: HashMap<&str, &GroupedHit> = keyword_best
+            .iter()
+            .chain(&semantic_best)
+            .map(|g| (g.page.as_str(), g))
+            .collect();
         Ok(fused_pages
             .into_iter()
             .filter_map(|p| {

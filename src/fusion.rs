@@ -71,16 +71,25 @@ pub struct FusedHit {
 /// Fuses two chunk rankings, best first. Ties are broken by chunk id, so results are
 /// deterministic.
 pub fn fuse(keyword: &[LegHit], semantic: &[LegHit], fusion: Fusion) -> Vec<FusedHit> {
-    let pairs = |hits: &[LegHit]| hits.iter().map(|h| (h.chunk, h.score)).collect::<Vec<_>>();
     fuse_ranked(&pairs(keyword), &pairs(semantic), fusion)
         .into_iter()
-        .map(|f| FusedHit {
+        .map(FusedHit::from)
+        .collect()
+}
+
+fn pairs(hits: &[LegHit]) -> Vec<(u32, f32)> {
+    hits.iter().map(|h| (h.chunk, h.score)).collect()
+}
+
+impl From<Fused<u32>> for FusedHit {
+    fn from(f: Fused<u32>) -> FusedHit {
+        FusedHit {
             chunk: f.id,
             score: f.score,
             keyword: f.keyword,
             semantic: f.semantic,
-        })
-        .collect()
+        }
+    }
 }
 
 /// One item (chunk or page) after fusion.
@@ -231,18 +240,23 @@ pub fn pages_of_leg<'a>(
     order
 }
 
-/// One leg alone, as fused hits whose score is the leg's own score.
+/// One leg's chunks alone, as fused hits whose score is the leg's own score.
 pub fn single_leg(hits: &[LegHit], semantic: bool) -> Vec<FusedHit> {
+    single_ranked(&pairs(hits), semantic)
+        .into_iter()
+        .map(FusedHit::from)
+        .collect()
+}
+
+/// One leg's ranking of any kind of item alone, each item keeping the leg's own score.
+pub fn single_ranked<K: Copy>(hits: &[(K, f32)], semantic: bool) -> Vec<Fused<K>> {
     hits.iter()
         .enumerate()
-        .map(|(i, h)| {
-            let rank = Some(LegRank {
-                rank: i + 1,
-                score: h.score,
-            });
-            FusedHit {
-                chunk: h.chunk,
-                score: h.score,
+        .map(|(i, &(id, score))| {
+            let rank = Some(LegRank { rank: i + 1, score });
+            Fused {
+                id,
+                score,
                 keyword: if semantic { None } else { rank },
                 semantic: if semantic { rank } else { None },
             }

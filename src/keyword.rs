@@ -22,7 +22,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::chunk::Chunk;
+use crate::chunk::{page_ranges, Chunk};
 use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError};
 
 /// The analyzer every text field and every query goes through.
@@ -169,22 +169,13 @@ pub fn build(
     let index = Index::create_in_dir(dir, schema)?;
     // One thread: the index is small next to embedding, and one segment keeps it deterministic.
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
-    // Documents as (first chunk id, chunks it covers).
-    let mut units: Vec<(usize, &[Chunk])> = Vec::new();
-    match params.unit {
-        KeywordUnit::Chunk => units.extend((0..chunks.len()).map(|i| (i, &chunks[i..=i]))),
-        KeywordUnit::Page => {
-            let mut start = 0;
-            for i in 1..=chunks.len() {
-                if i == chunks.len() || chunks[i].concept != chunks[start].concept {
-                    units.push((start, &chunks[start..i]));
-                    start = i;
-                }
-            }
-        }
-    }
-    for (i, covered) in units {
-        let chunk = &covered[0];
+    // Each document is named by its first chunk.
+    let firsts: Vec<usize> = match params.unit {
+        KeywordUnit::Chunk => (0..chunks.len()).collect(),
+        KeywordUnit::Page => page_ranges(chunks).into_iter().map(|r| r.start).collect(),
+    };
+    for i in firsts {
+        let chunk = &chunks[i];
         let fields = page(&chunk.concept);
         let text = match params.unit {
             KeywordUnit::Chunk => chunk.text.clone(),
