@@ -55,7 +55,8 @@ impl Highlighter {
     }
 
     /// How many distinct query words `text` contains: for choosing among a page's chunks.
-    /// Analysing is far cheaper than building a snippet, which also scores windows.
+    /// Counts the whole chunk, not the best snippet window, so that a chunk covering more of
+    /// the query wins even when its matches are spread out.
     pub fn matches(&self, text: &str) -> usize {
         let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(text);
