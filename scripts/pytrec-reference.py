@@ -111,14 +111,22 @@ runs["run_a"] = {
     "q99": [("d1", 1.0), ("d2", 0.5)],
 }
 
+# The ids q6 must hold in run_b and run_d: they sort differently by bytes than by eye.
+TRICKY_IDS = ["d9", "D9", "dé1", "d10", "d90", "D10", "d900"]
+
+
+def pool_of(q, n):
+    """n shuffled docs; for q6 the last seven replaced by TRICKY_IDS (duplicates dropped)."""
+    pool = shuffled(DOCS)[:n]
+    if q == "q6":
+        pool = list(dict.fromkeys(pool[:n - len(TRICKY_IDS)] + TRICKY_IDS))
+    return pool
+
+
 # run_b: 150 docs per query, one-decimal scores (ties), shuffled file order.
 runs["run_b"] = {}
 for q in Q_ALL:
-    pool = shuffled(DOCS)[:150]
-    if q == "q6":
-        pool = pool[:143] + ["d9", "D9", "dé1", "d10", "d90", "D10", "d900"]
-        pool = list(dict.fromkeys(pool))
-    runs["run_b"][q] = [(d, round(rng.random() * 5.0, 1)) for d in pool]
+    runs["run_b"][q] = [(d, round(rng.random() * 5.0, 1)) for d in pool_of(q, 150)]
 
 # run_c: reciprocal-rank fusion (k = 60) of two random rankings, accumulated in f32.
 runs["run_c"] = {}
@@ -135,11 +143,7 @@ for q in Q_ALL:
 # run_d: all scores equal; the order is trec_eval's tie-break alone. 105 docs (past the @100 cut).
 runs["run_d"] = {}
 for q in Q_ALL:
-    pool = shuffled(DOCS)[:105]
-    if q == "q6":
-        pool = pool[:98] + ["d9", "D9", "dé1", "d10", "d90", "D10", "d900"]
-        pool = list(dict.fromkeys(pool))
-    runs["run_d"][q] = [(d, 1.0) for d in pool]
+    runs["run_d"][q] = [(d, 1.0) for d in pool_of(q, 105)]
 
 # ---------------------------------------------------------------- files
 os.makedirs(OUT, exist_ok=True)
