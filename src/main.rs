@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use landscape::chunk::ChunkParams;
 use landscape::corpus::Corpus;
-use landscape::embed::{LocalModel, ModelPaths};
+use landscape::embed::{Embed, EmbeddingCache, LocalModel, ModelPaths};
 use landscape::engine::{Engine, EngineConfig, FuseLevel, Mode, SearchRequest};
 use landscape::fusion::{Aggregation, Fusion, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 use landscape::indexer::{self, BuildOptions};
@@ -375,9 +375,10 @@ fn eval(
         if prepared.built { "built" } else { "reused" },
         prepared.elapsed.as_secs_f64()
     );
-    let modes = runner::run_modes(&set, engine, model.as_ref(), &store.embeddings_dir(), modes)?;
-    let hnsw_recall_at_10 =
-        runner::hnsw_recall_at_10(&set, engine, model.as_ref(), &store.embeddings_dir())?;
+    let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
+    let query_vectors = runner::embed_queries(&set, model.as_ref(), &mut cache)?;
+    let modes = runner::run_modes(&set, engine, &query_vectors, modes)?;
+    let hnsw_recall_at_10 = runner::hnsw_recall_at_10(engine, &cache, &query_vectors)?;
     let mut report = Report {
         hnsw_recall_at_10,
         dataset: set.name.clone(),

@@ -1,7 +1,6 @@
 //! Running an evaluation set through the real engine: build (or reuse) its index, embed the
 //! queries once, rank every query in every mode, and score the runs.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -139,13 +138,12 @@ pub struct ModeResult {
 
 /// How many of the exact 10 nearest chunks the HNSW graph returns, averaged over the queries:
 /// the price of approximate search, measured on the set's own data.
+/// `query_vectors` are [`embed_queries`]'s; chunk vectors come from the build's cache.
 pub fn hnsw_recall_at_10(
-    set: &EvalSet,
     engine: &Engine,
-    model: &dyn Embed,
-    embeddings: &Path,
+    cache: &EmbeddingCache,
+    query_vectors: &[Vec<f32>],
 ) -> Result<f64, EvalError> {
-    let cache = EmbeddingCache::open(embeddings, model.identity())?;
     let chunk_vectors: Vec<Vec<f32>> = engine
         .chunks()
         .iter()
@@ -156,10 +154,7 @@ pub fn hnsw_recall_at_10(
         })
         .collect::<Result<_, _>>()?;
     let mut total = 0.0;
-    for query in &set.queries {
-        let vector = cache.get(query.text.trim()).ok_or_else(|| {
-            EmbedError::Inference("a query's vector is missing from the cache".into())
-        })?;
+    for vector in query_vectors {
         let exact: std::collections::HashSet<u32> =
             crate::vector::exact_search(&chunk_vectors, vector, 10)
                 .into_iter()
@@ -174,30 +169,36 @@ pub fn hnsw_recall_at_10(
             .count();
         total += found as f64 / exact.len().max(1) as f64;
     }
-    Ok(total / set.queries.len().max(1) as f64)
+    Ok(total / query_vectors.len().max(1) as f64)
 }
 
-/// Embeds every query (through the embedding cache, so a rerun needs no model time) and runs
-/// each mode over every query.
-pub fn run_modes(
+/// Every query's vector, in query order, through the embedding cache (so a rerun needs no
+/// model time). The text is trimmed the way the engine trims a query.
+pub fn embed_queries(
     set: &EvalSet,
-    engine: &Engine,
     model: &dyn Embed,
-    embeddings: &Path,
-    modes: &[ModeSpec],
-) -> Result<Vec<ModeResult>, EvalError> {
+    cache: &mut EmbeddingCache,
+) -> Result<Vec<Vec<f32>>, EvalError> {
     let texts: Vec<String> = set
         .queries
         .iter()
         .map(|q| q.text.trim().to_string())
         .collect();
-    let mut cache = EmbeddingCache::open(embeddings, model.identity())?;
-    let vectors = embed_cached(model, &mut cache, &texts, 16, &mut |_, _| {})?;
+    Ok(embed_cached(model, cache, &texts, 16, &mut |_, _| {})?)
+}
+
+/// Runs each mode over every query; `vectors` are [`embed_queries`]'s.
+pub fn run_modes(
+    set: &EvalSet,
+    engine: &Engine,
+    vectors: &[Vec<f32>],
+    modes: &[ModeSpec],
+) -> Result<Vec<ModeResult>, EvalError> {
     let mut results = Vec::new();
     for spec in modes {
         let started = Instant::now();
         let mut run = Vec::with_capacity(set.queries.len());
-        for (query, vector) in set.queries.iter().zip(&vectors) {
+        for (query, vector) in set.queries.iter().zip(vectors) {
             let pages = engine.rank_pages(
                 query.text.trim(),
                 Some(vector),
