@@ -78,7 +78,7 @@ fn operations(f: &Fixture) -> Vec<Operation<'_>> {
             }),
         ),
         (
-            "both legs + RRF fusion (vector given)",
+            "both legs + fusion of chunks (vector given)",
             Box::new(move |i| {
                 f.engine
                     .rank_chunks(

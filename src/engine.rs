@@ -188,6 +188,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
     page_chunks: HashMap<String, Range<usize>>,
+    /// For each chunk, the id of its page's first chunk: a page key that costs nothing to hash.
+    chunk_page: Vec<u32>,
 }
 
 impl Engine {
@@ -253,12 +255,18 @@ impl Engine {
         model: Arc<dyn Embed>,
         config: EngineConfig,
     ) -> Engine {
-        let page_chunks = page_ranges(&chunks)
+        let ranges = page_ranges(&chunks);
+        let mut chunk_page = vec![0; chunks.len()];
+        for r in &ranges {
+            chunk_page[r.clone()].fill(r.start as u32);
+        }
+        let page_chunks = ranges
             .into_iter()
             .map(|r| (chunks[r.start].concept.clone(), r))
             .collect();
         Engine {
             page_chunks,
+            chunk_page,
             manifest,
             pages,
             chunks,
@@ -399,57 +407,55 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<GroupedHit>, EngineError> {
         let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
-        // Grouping a leg's chunks by their best one already is that leg's page ranking.
-        let per_page = match mode {
-            Mode::Hybrid => self.config.fuse_level == FuseLevel::Page,
-            Mode::Keyword | Mode::Semantic => self.config.aggregation != Aggregation::Max,
-        };
-        if !per_page {
+        if mode == Mode::Hybrid && self.config.fuse_level == FuseLevel::Chunk {
             let fused = self.rank_chunks(query, vector, mode, fusion)?;
             return Ok(fusion::group_by_page(&fused, page_of, limit));
         }
-        // Rank pages within each leg and fuse the page rankings.
+        // Rank pages within each leg and fuse the page rankings. A page is keyed by its first
+        // chunk id while ranking, so no page name is hashed or copied until the final `limit`.
         let (keyword, semantic) = self.legs(query, vector, mode)?;
+        let first_chunk = |chunk: u32| self.chunk_page.get(chunk as usize).copied();
         let aggregation = self.config.aggregation;
-        let kw_pages = fusion::pages_of_leg(&keyword, page_of, aggregation);
-        let se_pages = fusion::pages_of_leg(&semantic, page_of, aggregation);
+        let kw_pages = fusion::pages_of_leg(&keyword, first_chunk, aggregation);
+        let se_pages = fusion::pages_of_leg(&semantic, first_chunk, aggregation);
         let fused_pages = match mode {
-            Mode::Keyword => fusion::single_ranked(&kw_pages, false),
-            Mode::Semantic => fusion::single_ranked(&se_pages, true),
-            Mode::Hybrid => fusion::fuse_ranked(&kw_pages, &se_pages, fusion),
+            Mode::Keyword => fusion::single_ranked(&fusion::page_scores(&kw_pages), false),
+            Mode::Semantic => fusion::single_ranked(&fusion::page_scores(&se_pages), true),
+            Mode::Hybrid => fusion::fuse_ranked(
+                &fusion::page_scores(&kw_pages),
+                &fusion::page_scores(&se_pages),
+                fusion,
+            ),
         };
         // A page's passage: its best chunk by meaning when the semantic leg saw it, else the
         // keyword leg's chunk.
-        let by_leg = |hits: &[LegHit], semantic: bool| {
-            fusion::group_by_page(&fusion::single_leg(hits, semantic), page_of, usize::MAX)
-        };
-        let keyword_best = by_leg(&keyword, false);
-        let semantic_best = by_leg(&semantic, true);
-        let best: HashMap<&str, &GroupedHit> = keyword_best
+        let best: rustc_hash::FxHashMap<u32, &fusion::PageHit<u32>> = kw_pages
             .iter()
-            .chain(&semantic_best)
-            .map(|g| (g.page.as_str(), g))
+            .chain(&se_pages)
+            .map(|p| (p.page, p))
             .collect();
         Ok(fused_pages
             .into_iter()
             .filter_map(|p| {
-                let chunk = best.get(p.id)?;
+                let leg = best.get(&p.id)?;
                 Some(GroupedHit {
-                    page: p.id.to_string(),
+                    page: page_of(p.id)?.to_string(),
                     best: FusedHit {
-                        chunk: chunk.best.chunk,
+                        chunk: leg.best_chunk,
                         score: p.score,
                         keyword: p.keyword,
                         semantic: p.semantic,
                     },
-                    matched_chunks: chunk.matched_chunks,
+                    matched_chunks: leg.chunks,
                 })
             })
             .take(limit)
             .collect())
     }
 
-    /// Each leg's chunk candidates, for the legs the mode asks for.
+    /// Each leg's chunk candidates, for the legs the mode asks for. The legs run one after the
+    /// other: running them on two threads measured no faster on SciFact (waking a pool
+    /// thread costs about what the shorter leg takes; BENCHMARKS.md).
     fn legs(
         &self,
         query: &str,
@@ -457,20 +463,18 @@ impl Engine {
         mode: Mode,
     ) -> Result<(Vec<LegHit>, Vec<LegHit>), EngineError> {
         let depth = self.config.candidates;
-        let keyword = match mode {
-            Mode::Keyword | Mode::Hybrid => self.keyword.search(query, depth)?,
-            Mode::Semantic => Vec::new(),
+        let keyword = || self.keyword.search(query, depth);
+        let semantic = || -> Result<Vec<LegHit>, EngineError> {
+            let v = vector.ok_or_else(|| {
+                EmbedError::Inference("semantic search needs a query vector".into())
+            })?;
+            Ok(self.vectors.search(v, depth)?)
         };
-        let semantic = match mode {
-            Mode::Semantic | Mode::Hybrid => {
-                let v = vector.ok_or_else(|| {
-                    EmbedError::Inference("semantic search needs a query vector".into())
-                })?;
-                self.vectors.search(v, depth)?
-            }
-            Mode::Keyword => Vec::new(),
-        };
-        Ok((keyword, semantic))
+        Ok(match mode {
+            Mode::Keyword => (keyword()?, Vec::new()),
+            Mode::Semantic => (Vec::new(), semantic()?),
+            Mode::Hybrid => (keyword()?, semantic()?),
+        })
     }
 
     /// Chunk candidates from the legs the mode asks for, fused, best first.

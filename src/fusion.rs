@@ -17,6 +17,8 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::retrieve::LegHit;
@@ -113,7 +115,8 @@ pub fn fuse_ranked<K: Copy + Eq + Hash + Ord>(
         keyword: None,
         semantic: None,
     };
-    let mut hits: HashMap<K, Fused<K>> = HashMap::new();
+    let mut hits: FxHashMap<K, Fused<K>> = FxHashMap::default();
+    hits.reserve(keyword.len() + semantic.len());
     for (i, &(id, score)) in keyword.iter().enumerate() {
         let e = hits.entry(id).or_insert_with(|| blank(id));
         e.keyword.get_or_insert(LegRank { rank: i + 1, score });
@@ -210,34 +213,58 @@ impl std::str::FromStr for Aggregation {
     }
 }
 
-/// Turns one leg's chunk ranking into a page ranking, best first (ties by page id).
-pub fn pages_of_leg<'a>(
+/// A page as one leg saw it: the page's score in that leg and the chunk that earned it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageHit<K> {
+    pub page: K,
+    /// The page's chunk scores, aggregated.
+    pub score: f32,
+    /// The page's best chunk in this leg (its first in the leg's ranking).
+    pub best_chunk: u32,
+    /// How many of the page's chunks the leg returned.
+    pub chunks: usize,
+}
+
+/// Turns one leg's chunk ranking into a page ranking, best first (ties by page key).
+pub fn pages_of_leg<K: Copy + Eq + Hash + Ord>(
     hits: &[LegHit],
-    page_of: impl Fn(u32) -> Option<&'a str>,
+    page_of: impl Fn(u32) -> Option<K>,
     aggregation: Aggregation,
-) -> Vec<(&'a str, f32)> {
-    let mut order: Vec<(&'a str, f32)> = Vec::new();
-    let mut index: HashMap<&'a str, usize> = HashMap::new();
+) -> Vec<PageHit<K>> {
+    let mut order: Vec<PageHit<K>> = Vec::new();
+    let mut index: FxHashMap<K, usize> = FxHashMap::default();
+    index.reserve(hits.len());
     for hit in hits {
         let Some(page) = page_of(hit.chunk) else {
             continue;
         };
-        match index.get(page) {
+        match index.get(&page) {
             Some(&i) => {
-                if aggregation == Aggregation::Sum {
-                    order[i].1 += hit.score;
-                } else {
-                    order[i].1 = order[i].1.max(hit.score);
-                }
+                let p = &mut order[i];
+                p.chunks += 1;
+                p.score = match aggregation {
+                    Aggregation::Sum => p.score + hit.score,
+                    Aggregation::Max => p.score.max(hit.score),
+                };
             }
             None => {
                 index.insert(page, order.len());
-                order.push((page, hit.score));
+                order.push(PageHit {
+                    page,
+                    score: hit.score,
+                    best_chunk: hit.chunk,
+                    chunks: 1,
+                });
             }
         }
     }
-    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    order.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.page.cmp(&b.page)));
     order
+}
+
+/// A page ranking as `(page, score)` pairs, the shape [`fuse_ranked`] and [`single_ranked`] take.
+pub fn page_scores<K: Copy>(pages: &[PageHit<K>]) -> Vec<(K, f32)> {
+    pages.iter().map(|p| (p.page, p.score)).collect()
 }
 
 /// One leg's chunks alone, as fused hits whose score is the leg's own score.
@@ -430,13 +457,17 @@ mod tests {
         // Chunks 10, 11 belong to page a; 20, 21 to page b.
         let leg = hits(&[(20, 0.9), (10, 0.8), (11, 0.7), (21, 0.1)]);
         let page = |c: u32| Some(if c < 20 { "a" } else { "b" });
-        assert_eq!(
-            pages_of_leg(&leg, page, Aggregation::Max),
-            vec![("b", 0.9), ("a", 0.8)]
-        );
+        let best = pages_of_leg(&leg, page, Aggregation::Max);
+        assert_eq!(page_scores(&best), vec![("b", 0.9), ("a", 0.8)]);
+        assert_eq!((best[0].best_chunk, best[0].chunks), (20, 2));
+        assert_eq!((best[1].best_chunk, best[1].chunks), (10, 2));
         let summed = pages_of_leg(&leg, page, Aggregation::Sum);
-        assert_eq!(summed[0].0, "a");
-        assert!((summed[0].1 - 1.5).abs() < 1e-6 && (summed[1].1 - 1.0).abs() < 1e-6);
+        assert_eq!(summed[0].page, "a");
+        assert_eq!(
+            summed[0].best_chunk, 10,
+            "the best chunk, not the sum's last"
+        );
+        assert!((summed[0].score - 1.5).abs() < 1e-6 && (summed[1].score - 1.0).abs() < 1e-6);
     }
 
     #[test]

@@ -139,17 +139,20 @@ impl Report {
         for (name, _) in MEASURES {
             s.push_str(&format!(" {name} |"));
         }
-        s.push_str(" ms/query |\n|---|");
+        s.push_str(" ms p50 | ms p99 |\n|---|");
         for _ in MEASURES {
             s.push_str("---:|");
         }
-        s.push_str("---:|\n");
+        s.push_str("---:|---:|\n");
         for mode in &self.modes {
             s.push_str(&format!("| {} |", mode.spec.name));
             for (_, get) in MEASURES {
                 s.push_str(&format!(" {:.4} |", get(&mode.mean)));
             }
-            s.push_str(&format!(" {:.2} |\n", mode.mean_query_ms));
+            s.push_str(&format!(
+                " {:.3} | {:.3} |\n",
+                mode.latency.p50_ms, mode.latency.p99_ms
+            ));
         }
         if !self.by_type.is_empty() {
             s.push_str("\nnDCG@10 / P@1 by question type:\n\n| type | n |");

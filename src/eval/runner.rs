@@ -132,8 +132,34 @@ pub struct ModeResult {
     /// Ranked documents per query, in query order (what the TREC run file holds).
     #[serde(skip)]
     pub run: Vec<(String, Vec<(String, f64)>)>,
-    /// Mean time to rank one query, excluding the query's embedding.
-    pub mean_query_ms: f64,
+    /// Time to rank one query, excluding the query's embedding.
+    pub latency: Latency,
+}
+
+/// Per-query ranking times in milliseconds: what a search costs once the query vector exists
+/// (the embedding is cached or computed elsewhere).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Latency {
+    /// Summarises per-query times; percentiles are nearest-rank.
+    pub fn of(times: &[Duration]) -> Latency {
+        if times.is_empty() {
+            return Latency::default();
+        }
+        let mut ms: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+        Latency {
+            mean_ms: ms.iter().sum::<f64>() / ms.len() as f64,
+            p50_ms: rank(0.50),
+            p99_ms: rank(0.99),
+        }
+    }
 }
 
 /// How many of the exact 10 nearest chunks the HNSW graph returns, averaged over the queries:
@@ -196,9 +222,10 @@ pub fn run_modes(
 ) -> Result<Vec<ModeResult>, EvalError> {
     let mut results = Vec::new();
     for spec in modes {
-        let started = Instant::now();
         let mut run = Vec::with_capacity(set.queries.len());
+        let mut times = Vec::with_capacity(set.queries.len());
         for (query, vector) in set.queries.iter().zip(vectors) {
+            let started = Instant::now();
             let pages = engine.rank_pages(
                 query.text.trim(),
                 Some(vector),
@@ -206,6 +233,7 @@ pub fn run_modes(
                 spec.fusion,
                 RUN_DEPTH,
             )?;
+            times.push(started.elapsed());
             run.push((
                 query.id.clone(),
                 pages
@@ -214,8 +242,6 @@ pub fn run_modes(
                     .collect::<Vec<_>>(),
             ));
         }
-        let mean_query_ms =
-            started.elapsed().as_secs_f64() * 1000.0 / set.queries.len().max(1) as f64;
         let as_run: Run = run.iter().cloned().collect();
         let (per_query, mean) = metrics::evaluate(&set.qrels, &as_run);
         results.push(ModeResult {
@@ -223,7 +249,7 @@ pub fn run_modes(
             mean,
             per_query,
             run,
-            mean_query_ms,
+            latency: Latency::of(&times),
         });
     }
     Ok(results)

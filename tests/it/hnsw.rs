@@ -86,6 +86,43 @@ fn recall_at_10_against_exact_search_and_after_reload() {
     }
 }
 
+/// The flat walk searches hnsw_rs's graph with the same algorithm, so it must find what
+/// hnsw_rs's own search finds, at least as often as hnsw_rs finds the exact neighbours.
+#[test]
+fn the_flat_walk_matches_hnsw_rs_own_search() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let data = clustered(3000, 30, &mut rng);
+    let queries = clustered(150, 30, &mut rng);
+    let index = VectorIndex::build(&data, DIMS, HnswParams::default()).unwrap();
+    let (mut ours, mut theirs, mut shared) = (0, 0, 0);
+    for q in &queries {
+        let truth: Vec<u32> = exact_search(&data, q, 10).iter().map(|h| h.chunk).collect();
+        let walk: Vec<u32> = index
+            .search(q, 10)
+            .unwrap()
+            .iter()
+            .map(|h| h.chunk)
+            .collect();
+        let reference: Vec<u32> = index
+            .hnsw_rs_search(q, 10)
+            .expect("a built index keeps hnsw_rs's graph")
+            .iter()
+            .map(|h| h.chunk)
+            .collect();
+        ours += truth.iter().filter(|t| walk.contains(t)).count();
+        theirs += truth.iter().filter(|t| reference.contains(t)).count();
+        shared += reference.iter().filter(|r| walk.contains(r)).count();
+    }
+    let n = (10 * queries.len()) as f64;
+    let (ours, theirs, shared) = (ours as f64 / n, theirs as f64 / n, shared as f64 / n);
+    eprintln!("recall@10: flat walk {ours:.4}, hnsw_rs {theirs:.4}; overlap {shared:.4}");
+    assert!(
+        ours >= theirs - 0.005,
+        "flat walk {ours} < hnsw_rs {theirs}"
+    );
+    assert!(shared >= 0.97, "the two searches agree on only {shared}");
+}
+
 #[test]
 fn similarity_scores_and_filters() {
     let mut rng = StdRng::seed_from_u64(11);
