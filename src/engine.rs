@@ -14,6 +14,8 @@ use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use tantivy::tokenizer::TextAnalyzer;
 
+use crate::answer::resolve::{Found, NameIndex};
+use crate::answer::{self, Answer};
 use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError};
@@ -155,6 +157,9 @@ pub struct SearchResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fusion: Option<Fusion>,
     pub results: Vec<SearchResult>,
+    /// A direct answer when the query is a question of a kind answered from the concept graph
+    /// (is X a Y, X vs Y, what is X); null otherwise.
+    pub answer: Option<Answer>,
     pub generation: String,
     pub took_ms: f64,
 }
@@ -190,6 +195,8 @@ pub struct Engine {
     page_chunks: HashMap<String, Range<usize>>,
     /// For each chunk, the id of its page's first chunk: a page key that costs nothing to hash.
     chunk_page: Vec<u32>,
+    /// Every concept's title and aliases, for resolving the names in a question.
+    names: NameIndex,
 }
 
 impl Engine {
@@ -265,6 +272,7 @@ impl Engine {
             .map(|r| (chunks[r.start].concept.clone(), r))
             .collect();
         Engine {
+            names: NameIndex::new(&pages),
             page_chunks,
             chunk_page,
             manifest,
@@ -317,7 +325,33 @@ impl Engine {
         Ok(v)
     }
 
-    /// Runs a search end to end, embedding the query when the mode needs it.
+    /// The direct answer to `question`, or `None` when it is not a question of a kind answered
+    /// from the graph. Names no title or alias covers are looked up in the hybrid index.
+    pub fn answer(&self, question: &str, explain: bool) -> Result<Option<Answer>, EngineError> {
+        let search = |mention: &str| -> Result<Vec<Found>, EngineError> {
+            let vector = self.query_vector(mention)?;
+            let hits =
+                self.rank_pages(mention, Some(&vector), Mode::Hybrid, Fusion::default(), 10)?;
+            Ok(hits
+                .into_iter()
+                .map(|h| Found {
+                    page: h.page,
+                    score: h.best.score,
+                    similarity: h.best.semantic.map(|s| s.score),
+                })
+                .collect())
+        };
+        let context = answer::Context {
+            corpus: &self.pages,
+            names: &self.names,
+            analyzer: &self.analyzer,
+            search: Some(&search),
+        };
+        answer::answer(&context, question, explain)
+    }
+
+    /// Runs a search end to end, embedding the query when the mode needs it, and answers it
+    /// when it is a question the concept graph answers.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
         let vector = match request.mode {
@@ -326,6 +360,7 @@ impl Engine {
         };
         let mut response =
             self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
+        response.answer = self.answer(&request.query, request.explain)?;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
     }
@@ -392,6 +427,7 @@ impl Engine {
             mode: request.mode,
             fusion: (request.mode == Mode::Hybrid).then_some(request.fusion),
             results,
+            answer: None,
             generation: self.manifest.generation.clone(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })

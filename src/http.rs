@@ -94,6 +94,43 @@ pub struct SearchBody {
     explain: Option<bool>,
 }
 
+/// `explain` as a query-string flag: absent, empty (`?explain`), true/false, 1/0 or yes/no.
+fn parse_explain(value: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match value.map(str::trim) {
+        None => Ok(None),
+        Some("" | "true" | "1" | "yes") => Ok(Some(true)),
+        Some("false" | "0" | "no") => Ok(Some(false)),
+        Some(other) => Err(ApiError::bad(
+            "invalid_explain",
+            format!("explain must be true or false, got `{other}`"),
+        )),
+    }
+}
+
+/// The query text: present, not blank, at most [`MAX_QUERY_CHARS`] characters.
+fn valid_query(q: Option<String>) -> Result<String, ApiError> {
+    let query = q.ok_or_else(|| ApiError::bad("missing_query", "q is required"))?;
+    if query.trim().is_empty() {
+        return Err(ApiError::bad("empty_query", "q is empty"));
+    }
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(ApiError::bad(
+            "query_too_long",
+            format!("q has {chars} characters; the limit is {MAX_QUERY_CHARS}"),
+        ));
+    }
+    Ok(query)
+}
+
+/// `GET /answer` parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerQuery {
+    q: Option<String>,
+    explain: Option<String>,
+}
+
 impl SearchQueryString {
     fn into_body(self) -> Result<SearchBody, ApiError> {
         fn number<T: std::str::FromStr>(
@@ -109,17 +146,7 @@ impl SearchQueryString {
                 })
                 .transpose()
         }
-        let explain = match self.explain.as_deref().map(str::trim) {
-            None => None,
-            Some("" | "true" | "1" | "yes") => Some(true),
-            Some("false" | "0" | "no") => Some(false),
-            Some(other) => {
-                return Err(ApiError::bad(
-                    "invalid_explain",
-                    format!("explain must be true or false, got `{other}`"),
-                ))
-            }
-        };
+        let explain = parse_explain(self.explain.as_deref())?;
         Ok(SearchBody {
             q: self.q,
             k: number("k", self.k, "invalid_k")?,
@@ -135,19 +162,7 @@ impl SearchQueryString {
 impl SearchBody {
     /// Checks every field and builds the engine's request; the first problem found is reported.
     pub fn validate(self) -> Result<SearchRequest, ApiError> {
-        let query = self
-            .q
-            .ok_or_else(|| ApiError::bad("missing_query", "q is required"))?;
-        if query.trim().is_empty() {
-            return Err(ApiError::bad("empty_query", "q is empty"));
-        }
-        let chars = query.chars().count();
-        if chars > MAX_QUERY_CHARS {
-            return Err(ApiError::bad(
-                "query_too_long",
-                format!("q has {chars} characters; the limit is {MAX_QUERY_CHARS}"),
-            ));
-        }
+        let query = valid_query(self.q)?;
         let k = match self.k {
             None => 10,
             Some(k) if (1..=MAX_K as i64).contains(&k) => k as usize,
@@ -225,6 +240,7 @@ pub struct AppState {
 pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/search", get(search_get).post(search_post))
+        .route("/answer", get(answer))
         .route("/concepts/{id}", get(concept))
         .route("/healthz", get(health))
         .fallback(not_found)
@@ -304,6 +320,36 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Err(e) => {
             tracing::error!(error = %e, "search task failed");
             internal("the search task failed".into())
+        }
+    }
+}
+
+/// The answer alone: the object `/search` carries as `answer`, or `null` when the question
+/// is not of a kind answered from the concept graph.
+async fn answer(
+    State(state): State<AppState>,
+    params: Result<Query<AnswerQuery>, QueryRejection>,
+) -> Response {
+    let parsed = params
+        .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
+        .and_then(|Query(p)| Ok((valid_query(p.q)?, parse_explain(p.explain.as_deref())?)));
+    let (question, explain) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let engine = state.engine.clone();
+    let result =
+        tokio::task::spawn_blocking(move || engine.answer(&question, explain.unwrap_or(false)))
+            .await;
+    match result {
+        Ok(Ok(answer)) => Json(answer).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "answer failed");
+            internal(e.to_string())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "answer task failed");
+            internal("the answer task failed".into())
         }
     }
 }

@@ -6,11 +6,13 @@
 //!   embeds them ([`embed`]) and writes a keyword index ([`keyword`]) and a vector index
 //!   ([`vector`]) into a new generation of the [`store`];
 //! * the **query path** ([`engine`]) opens the live generation, runs both legs for a query,
-//!   [`fusion`] combines them, and [`http`] serves the result.
+//!   [`fusion`] combines them, [`answer`] reads verdicts, comparisons and definitions off the
+//!   concept graph, and [`http`] serves the result.
 //!
 //! The two legs are reached through the small traits in [`retrieve`], so that a deployment that
 //! outgrows one machine can put an existing distributed engine behind them.
 
+pub mod answer;
 pub mod chunk;
 pub mod corpus;
 pub mod embed;

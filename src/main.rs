@@ -379,8 +379,10 @@ fn eval(
     let query_vectors = runner::embed_queries(&set, model.as_ref(), &mut cache)?;
     let modes = runner::run_modes(&set, engine, &query_vectors, modes)?;
     let hnsw_recall_at_10 = runner::hnsw_recall_at_10(engine, &cache, &query_vectors)?;
+    let verdicts = runner::score_verdicts(&set, engine)?;
     let mut report = Report {
         hnsw_recall_at_10,
+        verdicts,
         dataset: set.name.clone(),
         source: set.source.display().to_string(),
         documents: set.corpus.pages().len(),
@@ -557,6 +559,9 @@ fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) 
     } else {
         ("", "", "")
     };
+    if let Some(answer) = &response.answer {
+        print_answer(answer, bold, mark, reset);
+    }
     println!(
         "{} result(s) for \"{}\" ({:?}, {:.1} ms)\n",
         response.results.len(),
@@ -593,6 +598,72 @@ fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) 
         }
         println!();
     }
+}
+
+/// The answer block above the results: the verdict or statement, the path, the cited passages
+/// and, with `--explain`, how each name was resolved.
+fn print_answer(answer: &landscape::answer::Answer, bold: &str, mark: &str, reset: &str) {
+    println!("{bold}Answer{reset}: {}", answer.text);
+    if !answer.path.is_empty() {
+        let mut chain = answer.path[0].from.title.clone();
+        for step in &answer.path {
+            chain.push_str(&format!(
+                " —{}→ {}",
+                serde_plain(&step.relation),
+                step.to.title
+            ));
+        }
+        println!("  path: {chain}");
+    }
+    for ancestry in &answer.ancestries {
+        let titles: Vec<&str> = ancestry.iter().map(|c| c.title.as_str()).collect();
+        println!("  ancestry: {}", titles.join(" › "));
+    }
+    if let Some(link) = &answer.link {
+        println!("  page: {link}");
+    }
+    for c in &answer.citations {
+        println!(
+            "  “{}” ({}, {})",
+            terminal_highlight(&c.passage, &c.highlights, mark, reset),
+            c.title,
+            c.section
+        );
+    }
+    if let Some(explain) = &answer.explain {
+        for r in &explain.resolutions {
+            let how = serde_plain(&r.method);
+            let search = r
+                .search
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        ", search: {} similarity {:.3} (threshold {:.2})",
+                        s.page, s.similarity, s.threshold
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "  “{}” → {} by {how}{}, confidence {:.2}{search}",
+                r.mention,
+                r.concept.as_deref().unwrap_or("nothing"),
+                r.matched
+                    .as_ref()
+                    .map(|m| format!(" “{m}”"))
+                    .unwrap_or_default(),
+                r.confidence
+            );
+        }
+    }
+    println!();
+}
+
+/// A unit enum's JSON name ("is-a", "misspelling") for terminal output.
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn terminal_highlight(

@@ -160,6 +160,27 @@ pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
             }
             PageKind::Concept => {}
         }
+        // Verdicts cite the sentence where a page says what it is a kind of: make sure there is
+        // one for every parent.
+        if page.kind == PageKind::Concept {
+            let text: Vec<String> = page
+                .sections
+                .iter()
+                .flat_map(|s| super::words(&s.text))
+                .collect();
+            for parent in &page.parents {
+                if let Some(p) = corpus.get(parent).filter(|p| !p.is_named_in(&text)) {
+                    problems.push(Problem {
+                        file: page.source.clone(),
+                        line: line_of(page, "parents:"),
+                        message: format!(
+                            "the text never names the parent `{parent}` (“{}” or an alias): say what kind of thing this is, so answers can cite it",
+                            p.title
+                        ),
+                    });
+                }
+            }
+        }
     }
     let coverage = spec.map(|spec| coverage(corpus, spec, &mut problems));
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -173,19 +194,11 @@ pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
 /// A comparison opens by stating the relationship: its first sentence names both sides.
 fn first_sentence_problem(corpus: &Corpus, page: &Page) -> Option<String> {
     let text = &page.section("How they relate")?.text;
-    let first = text
-        .split_terminator(". ")
-        .next()
-        .unwrap_or(text)
-        .to_lowercase();
+    let first = super::words(text.split_terminator(". ").next().unwrap_or(text));
     let missing: Vec<&str> = page
         .compares
         .iter()
-        .filter(|id| {
-            corpus
-                .get(id)
-                .is_some_and(|side| !names(side).iter().any(|n| first.contains(n.as_str())))
-        })
+        .filter(|id| corpus.get(id).is_some_and(|side| !side.is_named_in(&first)))
         .map(String::as_str)
         .collect();
     (!missing.is_empty()).then(|| {
@@ -194,17 +207,6 @@ fn first_sentence_problem(corpus: &Corpus, page: &Page) -> Option<String> {
             missing.join(" and ")
         )
     })
-}
-
-/// Lower-case names a page goes by: title, title without its "(ACRONYM)", the acronym, aliases.
-fn names(page: &Page) -> Vec<String> {
-    let mut out = vec![page.title.to_lowercase()];
-    if let Some((short, rest)) = page.title.split_once(" (") {
-        out.push(short.to_lowercase());
-        out.push(rest.trim_end_matches(')').to_lowercase());
-    }
-    out.extend(page.aliases.iter().map(|a| a.to_lowercase()));
-    out
 }
 
 fn coverage(corpus: &Corpus, spec: &Spec, problems: &mut Vec<Problem>) -> Coverage {
@@ -285,10 +287,13 @@ mod tests {
         vec!["word"; n].join(" ")
     }
 
+    /// A concept whose simple explanation opens with its parents' names (titles equal ids).
     fn concept(id: &str, parents: &str, extra: &str, simple: usize, deep: usize) -> Page {
+        let named: Vec<String> = parents.split(',').flat_map(super::super::words).collect();
         let text = format!(
-            "---\nid: {id}\ntitle: {id}\ngroup: g\n{extra}parents: [{parents}]\n---\n## Simple explanation\n{}\n## Technical deep dive\n{}\n",
-            words(simple),
+            "---\nid: {id}\ntitle: {id}\ngroup: g\n{extra}parents: [{parents}]\n---\n## Simple explanation\n{} {}\n## Technical deep dive\n{}\n",
+            named.join(" "),
+            words(simple.saturating_sub(named.len())),
             words(deep)
         );
         parse_page(Path::new(&format!("{id}.md")), &text).unwrap()

@@ -97,6 +97,49 @@ impl Page {
     pub fn section(&self, heading: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.heading == heading)
     }
+
+    /// Every name the page goes by, each with whether it is a form of the title: the title,
+    /// for a title like "Generative AI (GenAI)" also "Generative AI" and "GenAI", then the
+    /// aliases.
+    pub fn names(&self) -> Vec<(&str, bool)> {
+        let mut names = vec![(self.title.as_str(), true)];
+        if let (Some(open), Some(close)) = (self.title.find('('), self.title.rfind(')')) {
+            if open < close {
+                names.push((self.title[..open].trim(), true));
+                names.push((self.title[open + 1..close].trim(), true));
+            }
+        }
+        names.extend(self.aliases.iter().map(|a| (a.as_str(), false)));
+        names
+    }
+
+    /// Whether `words` (as from [`words`]) contain one of the page's names, or a name with a
+    /// plural last word ("large language models").
+    pub fn is_named_in(&self, words: &[String]) -> bool {
+        self.names().iter().any(|(name, _)| {
+            let mut name = self::words(name);
+            if name.is_empty() {
+                return false;
+            }
+            let found = |name: &[String]| words.windows(name.len()).any(|w| w == name);
+            if found(&name) {
+                return true;
+            }
+            if let Some(last) = name.last_mut() {
+                last.push('s');
+            }
+            found(&name)
+        })
+    }
+}
+
+/// The lower-cased words of `text`: runs of letters and digits ("GPT-4" → "gpt", "4").
+pub fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A problem with one page, located to the line.
@@ -224,4 +267,37 @@ fn markdown_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Small corpora for unit tests elsewhere in the crate, parsed from real front matter.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// Concept pages from `(id, title, aliases, extra front matter)`; the extra lines hold
+    /// `parents` and `relations` (a page without `parents` becomes a documented root). The
+    /// simple explanation is "<title> is a test concept.".
+    pub(crate) fn corpus_of(pages: &[(&str, &str, &str, &str)]) -> Corpus {
+        let parsed: Vec<(Page, String)> = pages
+            .iter()
+            .map(|(id, title, aliases, extra)| {
+                let parents = if extra.contains("parents:") {
+                    String::new()
+                } else {
+                    "# root: test\nparents: []\n".to_string()
+                };
+                let text = format!(
+                    "---\nid: {id}\ntitle: {title}\naliases: {aliases}\n{parents}{extra}---\n\
+                     ## Simple explanation\n{title} is a test concept. It has a second sentence.\n\
+                     ## Technical deep dive\nDetails of {title}.\n"
+                );
+                let page = parse::parse_page(Path::new(&format!("{id}.md")), &text)
+                    .unwrap_or_else(|p| panic!("{id}: {p:?}"));
+                (page, text)
+            })
+            .collect();
+        let problems = graph::validate(&parsed);
+        assert!(problems.is_empty(), "{problems:?}");
+        Corpus::from_pages(parsed.into_iter().map(|(p, _)| p).collect(), String::new())
+    }
 }

@@ -66,6 +66,8 @@ pub struct EvalSet {
     pub qrels: Qrels,
     /// Query id → question type, for the built-in questions (empty for BEIR datasets).
     pub types: BTreeMap<String, String>,
+    /// Query id → the correct verdict, for the yes/no questions of the built-in set.
+    pub verdicts: BTreeMap<String, crate::answer::Verdict>,
     /// Where the set was read from, for reports.
     pub source: PathBuf,
 }
@@ -166,6 +168,7 @@ impl EvalSet {
             queries,
             qrels,
             types: BTreeMap::new(),
+            verdicts: BTreeMap::new(),
             source: dir.to_path_buf(),
         })
     }
@@ -177,6 +180,7 @@ impl EvalSet {
         let mut queries = Vec::new();
         let mut qrels = Qrels::new();
         let mut types = BTreeMap::new();
+        let mut verdicts = BTreeMap::new();
         for_each_json_line(questions, |_, q: Question| {
             if q.relevant.is_empty() {
                 return Err(format!("question `{}` has no relevant pages", q.id));
@@ -193,6 +197,9 @@ impl EvalSet {
             }
             qrels.insert(q.id.clone(), q.relevant.into_iter().collect::<Judgements>());
             types.insert(q.id.clone(), q.kind);
+            if let Some(v) = q.verdict {
+                verdicts.insert(q.id.clone(), v);
+            }
             queries.push(Query {
                 id: q.id,
                 text: q.query,
@@ -209,6 +216,7 @@ impl EvalSet {
             queries,
             qrels,
             types,
+            verdicts,
             source: questions.to_path_buf(),
         })
     }
@@ -222,8 +230,10 @@ pub struct Question {
     #[serde(rename = "type")]
     pub kind: String,
     pub relevant: BTreeMap<String, i32>,
+    /// The correct answer to a yes/no question: `yes`, `no` (or `unknown` for a question about
+    /// something the corpus does not describe).
     #[serde(default)]
-    pub verdict: Option<String>,
+    pub verdict: Option<crate::answer::Verdict>,
 }
 
 fn read(path: &Path) -> Result<String, DatasetError> {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::embed::ModelIdentity;
 use crate::engine::EngineConfig;
 use crate::eval::metrics::Metrics;
-use crate::eval::runner::ModeResult;
+use crate::eval::runner::{ModeResult, VerdictScore};
 use crate::eval::trec;
 use crate::indexer::BuildOptions;
 
@@ -59,6 +59,9 @@ pub struct Report {
     /// Share of the exact 10 nearest chunks that the HNSW graph returned, over the queries.
     pub hnsw_recall_at_10: f64,
     pub modes: Vec<ModeResult>,
+    /// Verdict accuracy of the answers, when the set has yes/no questions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<VerdictScore>,
     /// Mean metrics per query type (the built-in questions' `type`), per mode.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub by_type: BTreeMap<String, BTreeMap<String, TypeSummary>>,
@@ -153,6 +156,28 @@ impl Report {
                 " {:.3} | {:.3} |\n",
                 mode.latency.p50_ms, mode.latency.p99_ms
             ));
+        }
+        if let Some(v) = &self.verdicts {
+            s.push_str(&format!(
+                "\nVerdicts (answers to the {} yes/no questions): {}/{} correct ({:.1}%), {} flipped yes/no, {} unknown.\n",
+                v.questions,
+                v.correct,
+                v.questions,
+                100.0 * v.accuracy,
+                v.flipped,
+                v.unknown
+            ));
+            for m in &v.misses {
+                let got = m
+                    .got
+                    .map_or("no answer".to_string(), |g| format!("{g:?}").to_lowercase());
+                s.push_str(&format!(
+                    "- {} “{}”: expected {}, got {got}\n",
+                    m.id,
+                    m.query,
+                    format!("{:?}", m.expected).to_lowercase()
+                ));
+            }
         }
         if !self.by_type.is_empty() {
             s.push_str("\nnDCG@10 / P@1 by question type:\n\n| type | n |");

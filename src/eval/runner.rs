@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::answer::Verdict;
 use crate::chunk::TokenCounter;
 use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
 use crate::engine::{Engine, EngineConfig, EngineError, Mode};
@@ -253,4 +254,59 @@ pub fn run_modes(
         });
     }
     Ok(results)
+}
+
+/// How the answers' verdicts compare with the question set's, over its yes/no questions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VerdictScore {
+    pub questions: usize,
+    pub correct: usize,
+    pub accuracy: f64,
+    /// A `yes` that should have been `no`, or the reverse: the error that misleads.
+    pub flipped: usize,
+    /// `unknown`, or no answer at all, where a verdict was expected.
+    pub unknown: usize,
+    /// Every question answered wrongly, for reading.
+    pub misses: Vec<VerdictMiss>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictMiss {
+    pub id: String,
+    pub query: String,
+    pub expected: Verdict,
+    /// `None` when the question got no verdict at all.
+    pub got: Option<Verdict>,
+}
+
+/// Asks every question that has an expected verdict and scores the answers; `None` when the
+/// set has no such questions.
+pub fn score_verdicts(set: &EvalSet, engine: &Engine) -> Result<Option<VerdictScore>, EvalError> {
+    if set.verdicts.is_empty() {
+        return Ok(None);
+    }
+    let mut score = VerdictScore::default();
+    for query in &set.queries {
+        let Some(&expected) = set.verdicts.get(&query.id) else {
+            continue;
+        };
+        let got = engine.answer(&query.text, false)?.and_then(|a| a.verdict);
+        score.questions += 1;
+        match got {
+            Some(v) if v == expected => score.correct += 1,
+            Some(Verdict::Yes | Verdict::No) if expected != Verdict::Unknown => score.flipped += 1,
+            Some(Verdict::Unknown) | None => score.unknown += 1,
+            Some(_) => {}
+        }
+        if got != Some(expected) {
+            score.misses.push(VerdictMiss {
+                id: query.id.clone(),
+                query: query.text.clone(),
+                expected,
+                got,
+            });
+        }
+    }
+    score.accuracy = score.correct as f64 / score.questions.max(1) as f64;
+    Ok(Some(score))
 }

@@ -128,6 +128,59 @@ async fn search_over_tcp_get_and_post() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_in_search_and_alone() {
+    let server = start().await;
+    let (status, body) = server
+        .get("/search?q=is%20a%20kitty%20an%20animal%3F&k=2")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["answer"]["verdict"], "yes");
+    assert_eq!(body["answer"]["path"][0]["from"]["id"], "cat");
+    assert_eq!(body["answer"]["path"][0]["relation"], "is-a");
+    assert_eq!(body["answer"]["path"][0]["to"]["link"], "/concepts/animal");
+    assert!(
+        body["answer"].get("explain").is_none(),
+        "explain only on request"
+    );
+    assert_eq!(body["results"][0]["id"], "cat");
+
+    let (status, body) = server.get("/search?q=furry%20pet").await;
+    assert_eq!(status, 200);
+    assert!(body["answer"].is_null(), "present and null: {body}");
+
+    let (status, body) = server
+        .get("/answer?q=is%20a%20dog%20a%20cat&explain=true")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["kind"], "is-a");
+    assert_eq!(body["verdict"], "no");
+    assert_eq!(body["explain"]["resolutions"][0]["concept"], "dog");
+    assert_eq!(body["explain"]["resolutions"][0]["method"], "title");
+    assert!(body["explain"]["search_threshold"].as_f64().is_some());
+
+    let (status, body) = server.get("/answer?q=cat%20food").await;
+    assert_eq!((status, body), (200, Value::Null));
+
+    for (path, code_expected) in [
+        ("/answer", "missing_query"),
+        ("/answer?q=%20", "empty_query"),
+        (
+            "/answer?q=is%20a%20cat%20an%20animal&explain=maybe",
+            "invalid_explain",
+        ),
+        ("/answer?q=cat&k=3", "invalid_query_string"),
+    ] {
+        let (status, body) = server.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(code(&body), code_expected, "{path}");
+    }
+    let long = format!("/answer?q={}", "a".repeat(1001));
+    let (status, body) = server.get(&long).await;
+    assert_eq!((status, code(&body)), (400, "query_too_long"));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_request_gets_a_4xx_json_error() {
     let server = start().await;
     let long = "a".repeat(1001);

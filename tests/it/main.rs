@@ -3,6 +3,7 @@
 
 mod common;
 
+mod answers;
 mod builtin_corpus;
 mod chunking;
 mod corpus_errors;

@@ -1,0 +1,601 @@
+//! Answers, not just links: verdicts for "is X a Y?", comparisons and definitions, read off the
+//! concept graph and cited from the pages.
+//!
+//! Deterministic and explainable: [`question`] recognises the kind of question and cuts out
+//! its names, [`resolve`] turns each name into a concept (names first, the hybrid index only
+//! when no name fits and only above a similarity threshold), [`reason`] walks the graph, and
+//! [`cite`] finds the passages that state the answer. No language model writes text: every
+//! sentence of an answer is a template filled with titles, or a quotation from a page.
+
+pub mod cite;
+pub mod question;
+pub mod reason;
+pub mod resolve;
+
+use serde::Serialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::corpus::{Corpus, Page, PageKind, COMPARISON_SECTIONS};
+use cite::{Citation, DEFINING_SECTION};
+use question::{Asked, Question};
+use reason::{Edge, Finding, NoBecause, Step};
+use resolve::{NameIndex, Resolution, SearchFn};
+
+/// What kind of question was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerKind {
+    IsA,
+    PartOf,
+    Comparison,
+    Definition,
+}
+
+/// The verdict of an is-a or part-of question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Yes,
+    No,
+    /// A side could not be resolved with confidence.
+    Unknown,
+}
+
+/// A concept named in an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConceptRef {
+    pub id: String,
+    pub title: String,
+    /// The concept's route in the HTTP API.
+    pub link: String,
+}
+
+/// One edge of an answer's path, with titles.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathStep {
+    pub from: ConceptRef,
+    pub relation: Edge,
+    pub to: ConceptRef,
+}
+
+/// How the answer was reached, when `explain` is asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerExplain {
+    /// The cuts of the question into two names that were considered, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cuts: Vec<(String, String)>,
+    /// How each side was resolved.
+    pub resolutions: Vec<Resolution>,
+    /// Least similarity for a side resolved by search.
+    pub search_threshold: f32,
+}
+
+/// An answer to a question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub kind: AnswerKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The answer in one or two sentences.
+    pub text: String,
+    /// The concepts the question names, as resolved (X then Y).
+    pub concepts: Vec<ConceptRef>,
+    /// For `yes`: the path from X to Y. For `no`: the path that shows the reason, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<PathStep>,
+    /// For `no` and `unknown`: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Each concept's ancestry from its root down to itself (definitions, and verdicts that
+    /// say no).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ancestries: Vec<Vec<ConceptRef>>,
+    /// The page that answers it, for comparisons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Passages that state the answer.
+    pub citations: Vec<Citation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<AnswerExplain>,
+}
+
+/// What answering needs: the pages, their names, the analyzer for highlighting, and a way to
+/// search the hybrid index for names no title or alias covers.
+pub struct Context<'a, E> {
+    pub corpus: &'a Corpus,
+    pub names: &'a NameIndex,
+    pub analyzer: &'a TextAnalyzer,
+    pub search: Option<&'a SearchFn<'a, E>>,
+}
+
+/// The title a reader sees in a sentence: without a trailing "(acronym)".
+fn short_title(page: &Page) -> &str {
+    match page.title.find(" (") {
+        Some(i) if page.title.ends_with(')') => &page.title[..i],
+        _ => &page.title,
+    }
+}
+
+impl<E> Context<'_, E> {
+    fn concept(&self, id: &str) -> ConceptRef {
+        ConceptRef {
+            id: id.to_string(),
+            title: self.corpus.get(id).map_or(id, short_title).to_string(),
+            link: format!("/concepts/{id}"),
+        }
+    }
+
+    fn title(&self, id: &str) -> String {
+        self.concept(id).title
+    }
+
+    fn resolve(&self, mention: &str) -> Result<Resolution, E> {
+        resolve::resolve(self.names, self.corpus, mention, self.search)
+    }
+
+    /// A name two concepts share ("ANN": neural network, or approximate nearest neighbour
+    /// search) goes to the one the hybrid index ranks higher for the whole question.
+    fn disambiguate(&self, r: Resolution, question: &str) -> Result<Resolution, E> {
+        let (Some(search), Some(first)) = (self.search, r.concept.clone()) else {
+            return Ok(r);
+        };
+        if r.ambiguous_with.is_empty() {
+            return Ok(r);
+        }
+        let found = search(question)?;
+        let rank = |id: &str| {
+            found
+                .iter()
+                .position(|f| f.page == id)
+                .unwrap_or(usize::MAX)
+        };
+        let mut candidates = vec![first];
+        candidates.extend(r.ambiguous_with.iter().cloned());
+        candidates.sort_by_key(|c| rank(c));
+        let mut r = r;
+        r.concept = Some(candidates.remove(0));
+        r.ambiguous_with = candidates;
+        Ok(r)
+    }
+
+    fn steps(&self, steps: &[Step]) -> Vec<PathStep> {
+        steps
+            .iter()
+            .map(|s| PathStep {
+                from: self.concept(&s.from),
+                relation: s.edge,
+                to: self.concept(&s.to),
+            })
+            .collect()
+    }
+
+    /// "GPT-4 is a kind of Large Language Model, which is a kind of Generative AI"
+    fn chain(&self, steps: &[Step]) -> String {
+        let mut out = String::new();
+        for (i, s) in steps.iter().enumerate() {
+            if i == 0 {
+                out.push_str(&format!(
+                    "{} is {} {}",
+                    self.title(&s.from),
+                    s.edge.phrase(),
+                    self.title(&s.to)
+                ));
+            } else {
+                out.push_str(&format!(
+                    ", which is {} {}",
+                    s.edge.phrase(),
+                    self.title(&s.to)
+                ));
+            }
+        }
+        out
+    }
+
+    fn ancestry(&self, id: &str) -> Vec<ConceptRef> {
+        self.corpus
+            .graph()
+            .breadcrumbs(id)
+            .iter()
+            .map(|a| self.concept(a))
+            .collect()
+    }
+
+    /// For each step, where the `from` page mentions the `to` concept.
+    fn cite_steps(&self, steps: &[Step]) -> Vec<Citation> {
+        steps
+            .iter()
+            .filter_map(|s| {
+                let (from, to) = (self.corpus.get(&s.from)?, self.corpus.get(&s.to)?);
+                Some(cite::naming(self.analyzer, from, to))
+            })
+            .collect()
+    }
+
+    fn define_citation(&self, id: &str) -> Option<Citation> {
+        let page = self.corpus.get(id)?;
+        Some(cite::opening(
+            self.analyzer,
+            page,
+            DEFINING_SECTION,
+            2,
+            &cite::names_of(page),
+        ))
+    }
+}
+
+/// Answers `text`, or `None` when it is not a question of a kind answered here.
+pub fn answer<E>(ctx: &Context<'_, E>, text: &str, explain: bool) -> Result<Option<Answer>, E> {
+    let Some(question) = question::parse(text) else {
+        return Ok(None);
+    };
+    let mut answer = match question {
+        Question::IsA { asked, cuts } => is_a(ctx, text, asked, &cuts)?,
+        Question::Comparison { left, right } => comparison(ctx, text, &left, &right)?,
+        Question::Definition { subject } => match definition(ctx, text, &subject)? {
+            Some(a) => a,
+            None => return Ok(None),
+        },
+    };
+    if let Some(note) = answer
+        .explain
+        .as_ref()
+        .map(|e| ambiguity_note(ctx, &e.resolutions))
+        .unwrap_or_default()
+    {
+        answer.text = format!("{} {note}", answer.text);
+    }
+    if !explain {
+        answer.explain = None;
+    }
+    Ok(Some(answer))
+}
+
+/// "“ann” was read as Approximate Nearest Neighbor Search; it can also mean Neural Network."
+fn ambiguity_note<E>(ctx: &Context<'_, E>, resolutions: &[Resolution]) -> Option<String> {
+    let notes: Vec<String> = resolutions
+        .iter()
+        .filter(|r| !r.ambiguous_with.is_empty())
+        .filter_map(|r| {
+            let chosen = ctx.title(r.concept.as_deref()?);
+            let others: Vec<String> = r.ambiguous_with.iter().map(|id| ctx.title(id)).collect();
+            Some(format!(
+                "(“{}” was read as {chosen}; it can also mean {}.)",
+                r.mention,
+                others.join(" or ")
+            ))
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join(" "))
+}
+
+/// The explanation is always built (the ambiguity note needs it) and dropped at the end
+/// unless asked for.
+fn explained(cuts: Vec<(String, String)>, resolutions: Vec<Resolution>) -> Option<AnswerExplain> {
+    Some(AnswerExplain {
+        cuts,
+        resolutions,
+        search_threshold: resolve::SEARCH_THRESHOLD,
+    })
+}
+
+/// Picks the cut whose sides name concepts by name (both, else the one covering more),
+/// then resolves any side still open by search.
+fn resolve_cut<E>(
+    ctx: &Context<'_, E>,
+    question: &str,
+    cuts: &[(String, String)],
+) -> Result<(Resolution, Resolution), E> {
+    let mut best = None;
+    for cut in cuts {
+        let x = ctx.names.by_name(&cut.0);
+        let y = ctx.names.by_name(&cut.1);
+        let score = usize::from(x.is_some()) + usize::from(y.is_some());
+        if best.as_ref().is_none_or(|b: &(usize, _, _, _)| score > b.0) {
+            let both = score == 2;
+            best = Some((score, cut, x, y));
+            if both {
+                break;
+            }
+        }
+    }
+    let Some((_, cut, x, y)) = best else {
+        return Ok((Resolution::unresolved(""), Resolution::unresolved("")));
+    };
+    let x = match x {
+        Some(x) => ctx.disambiguate(x, question)?,
+        None => ctx.resolve(&cut.0)?,
+    };
+    let y = match y {
+        Some(y) => ctx.disambiguate(y, question)?,
+        None => ctx.resolve(&cut.1)?,
+    };
+    Ok((x, y))
+}
+
+fn is_a<E>(
+    ctx: &Context<'_, E>,
+    question: &str,
+    asked: Asked,
+    cuts: &[(String, String)],
+) -> Result<Answer, E> {
+    let (rx, ry) = resolve_cut(ctx, question, cuts)?;
+    let kind = match asked {
+        Asked::IsA => AnswerKind::IsA,
+        Asked::PartOf => AnswerKind::PartOf,
+    };
+    let explain_of =
+        |rx: &Resolution, ry: &Resolution| explained(cuts.to_vec(), vec![rx.clone(), ry.clone()]);
+    let (Some(x), Some(y)) = (rx.concept.clone(), ry.concept.clone()) else {
+        let missing: Vec<String> = [&rx, &ry]
+            .iter()
+            .filter(|r| r.concept.is_none())
+            .map(|r| format!("“{}”", r.mention))
+            .collect();
+        let reason = format!(
+            "{} {} not a concept this corpus describes (no title or alias matches, and no page is close enough in meaning).",
+            missing.join(" and "),
+            if missing.len() == 1 { "is" } else { "are" }
+        );
+        return Ok(Answer {
+            kind,
+            verdict: Some(Verdict::Unknown),
+            text: format!("Unknown: {reason}"),
+            concepts: [&rx, &ry]
+                .iter()
+                .filter_map(|r| r.concept.as_deref())
+                .map(|id| ctx.concept(id))
+                .collect(),
+            path: Vec::new(),
+            reason: Some(reason),
+            ancestries: Vec::new(),
+            link: None,
+            citations: Vec::new(),
+            explain: explain_of(&rx, &ry),
+        });
+    };
+    let concepts = vec![ctx.concept(&x), ctx.concept(&y)];
+    let (tx, ty) = (ctx.title(&x), ctx.title(&y));
+    let answer = match reason::judge(ctx.corpus, &x, &y, asked) {
+        Finding::Yes(steps) if steps.is_empty() => Answer {
+            kind,
+            verdict: Some(Verdict::Yes),
+            text: format!("Yes: both names stand for {tx}."),
+            concepts,
+            path: Vec::new(),
+            reason: None,
+            ancestries: Vec::new(),
+            link: None,
+            citations: ctx.define_citation(&x).into_iter().collect(),
+            explain: explain_of(&rx, &ry),
+        },
+        Finding::Yes(steps) => Answer {
+            kind,
+            verdict: Some(Verdict::Yes),
+            text: format!("Yes. {}.", ctx.chain(&steps)),
+            concepts,
+            path: ctx.steps(&steps),
+            reason: None,
+            ancestries: Vec::new(),
+            link: None,
+            citations: ctx.cite_steps(&steps),
+            explain: explain_of(&rx, &ry),
+        },
+        Finding::No(because) => {
+            let (reason, steps, mut citations) = match &because {
+                NoBecause::Reversed(p) => (
+                    format!("It is the other way round: {}.", ctx.chain(p)),
+                    p.clone(),
+                    ctx.cite_steps(p),
+                ),
+                NoBecause::PartNotKind(p) => (
+                    format!(
+                        "{}: being part of {ty} is not being a kind of it.",
+                        ctx.chain(p)
+                    ),
+                    p.clone(),
+                    ctx.cite_steps(p),
+                ),
+                NoBecause::Alternative(step) => {
+                    let mut text = format!(
+                        "{} is an alternative to {}",
+                        ctx.title(&step.from),
+                        ctx.title(&step.to)
+                    );
+                    if step.from != x {
+                        text = format!("{tx} is a kind of {}, and {text}", ctx.title(&step.from));
+                    }
+                    (
+                        format!("{text}, not a kind of it."),
+                        vec![step.clone()],
+                        ctx.cite_steps(std::slice::from_ref(step)),
+                    )
+                }
+                NoBecause::Siblings {
+                    common,
+                    left,
+                    right,
+                } => {
+                    let tc = ctx.title(common);
+                    // The child of the common ancestor each side descends through.
+                    let branch = |p: &[Step]| p.last().map(|s| s.from.clone());
+                    let text = match (branch(left), branch(right)) {
+                        _ if common == &y => {
+                            format!("{tx} and {ty} are related, but {tx} is not a kind of {ty}")
+                        }
+                        (Some(bx), Some(by)) => {
+                            let x_part = match left.first() {
+                                Some(first) if first.to == *common => {
+                                    format!("{tx} is a kind of {tc}")
+                                }
+                                Some(first) if first.to == bx => {
+                                    format!("{tx} is a kind of {}", ctx.title(&bx))
+                                }
+                                Some(first) => format!(
+                                    "{tx} is a kind of {}, under {}",
+                                    ctx.title(&first.to),
+                                    ctx.title(&bx)
+                                ),
+                                None => tx.clone(),
+                            };
+                            let y_part = if by == y {
+                                format!("{ty} is another kind of {tc}")
+                            } else {
+                                format!("{ty} is under {}, another kind of {tc}", ctx.title(&by))
+                            };
+                            format!("{x_part}; {y_part}")
+                        }
+                        _ => format!("{tx} and {ty} are both under {tc}, in different branches"),
+                    };
+                    // Both ancestries are in the answer; a path would read as one chain.
+                    (format!("{text}."), Vec::new(), Vec::new())
+                }
+                NoBecause::Unrelated => {
+                    let root = |id: &str| {
+                        let chain = ctx.corpus.graph().breadcrumbs(id);
+                        chain.first().cloned().unwrap_or_else(|| id.to_string())
+                    };
+                    let (root_x, root_y) = (root(&x), root(&y));
+                    let mut text = format!("{tx} and {ty} share no ancestor in the concept graph");
+                    if let Some(why) = ctx.corpus.get(&root_x).and_then(|p| p.root_reason.as_ref())
+                    {
+                        text.push_str(&format!(
+                            "; {} is a root of its own ({why})",
+                            ctx.title(&root_x)
+                        ));
+                    } else if root_x != root_y {
+                        text.push_str(&format!("; {tx} descends from {}", ctx.title(&root_x)));
+                    }
+                    (format!("{text}."), Vec::new(), Vec::new())
+                }
+            };
+            if citations.is_empty() {
+                // What each side is, in its own page's words.
+                citations.extend(ctx.define_citation(&x));
+                citations.extend(ctx.define_citation(&y));
+            }
+            Answer {
+                kind,
+                verdict: Some(Verdict::No),
+                text: format!("No. {reason}"),
+                concepts,
+                path: ctx.steps(&steps),
+                reason: Some(reason),
+                ancestries: vec![ctx.ancestry(&x), ctx.ancestry(&y)],
+                link: None,
+                citations,
+                explain: explain_of(&rx, &ry),
+            }
+        }
+    };
+    Ok(answer)
+}
+
+fn comparison<E>(
+    ctx: &Context<'_, E>,
+    question: &str,
+    left: &str,
+    right: &str,
+) -> Result<Answer, E> {
+    let rl = ctx.disambiguate(ctx.resolve(left)?, question)?;
+    let rr = ctx.disambiguate(ctx.resolve(right)?, question)?;
+    let resolutions = vec![rl.clone(), rr.clone()];
+    let (Some(l), Some(r)) = (rl.concept.clone(), rr.concept.clone()) else {
+        let unknown: Vec<String> = resolutions
+            .iter()
+            .filter(|r| r.concept.is_none())
+            .map(|r| format!("“{}”", r.mention))
+            .collect();
+        let reason = format!(
+            "{} is not a concept this corpus describes.",
+            unknown.join(" and ")
+        );
+        return Ok(Answer {
+            kind: AnswerKind::Comparison,
+            verdict: None,
+            text: format!("Cannot compare: {reason}"),
+            concepts: resolutions
+                .iter()
+                .filter_map(|r| r.concept.as_deref())
+                .map(|id| ctx.concept(id))
+                .collect(),
+            path: Vec::new(),
+            reason: Some(reason),
+            ancestries: Vec::new(),
+            link: None,
+            citations: Vec::new(),
+            explain: explained(Vec::new(), resolutions),
+        });
+    };
+    let concepts = vec![ctx.concept(&l), ctx.concept(&r)];
+    let page = ctx.corpus.pages().iter().find(|p| {
+        p.kind == PageKind::Comparison
+            && p.compares.len() == 2
+            && ((p.compares[0] == l && p.compares[1] == r)
+                || (p.compares[0] == r && p.compares[1] == l))
+    });
+    if let Some(page) = page {
+        let terms = format!(
+            "{} {}",
+            ctx.corpus.get(&l).map(cite::names_of).unwrap_or_default(),
+            ctx.corpus.get(&r).map(cite::names_of).unwrap_or_default()
+        );
+        let statement = cite::opening(ctx.analyzer, page, COMPARISON_SECTIONS[0], 1, &terms);
+        return Ok(Answer {
+            kind: AnswerKind::Comparison,
+            verdict: None,
+            text: statement.passage.clone(),
+            concepts,
+            path: Vec::new(),
+            reason: None,
+            ancestries: Vec::new(),
+            link: Some(format!("/concepts/{}", page.id)),
+            citations: vec![statement],
+            explain: explained(Vec::new(), resolutions),
+        });
+    }
+    let (tl, tr) = (ctx.title(&l), ctx.title(&r));
+    let text = match reason::nearest_common_ancestor(ctx.corpus, &l, &r) {
+        Some(c) if c == l => format!("{tr} is a kind of {tl}."),
+        Some(c) if c == r => format!("{tl} is a kind of {tr}."),
+        Some(c) => format!("{tl} and {tr} are both kinds of {}.", ctx.title(&c)),
+        None => format!("{tl} and {tr} share no ancestor in the concept graph."),
+    };
+    Ok(Answer {
+        kind: AnswerKind::Comparison,
+        verdict: None,
+        text: format!("There is no comparison page for these two yet. {text}"),
+        concepts,
+        path: Vec::new(),
+        reason: None,
+        ancestries: vec![ctx.ancestry(&l), ctx.ancestry(&r)],
+        link: None,
+        citations: [ctx.define_citation(&l), ctx.define_citation(&r)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        explain: explained(Vec::new(), resolutions),
+    })
+}
+
+fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<Option<Answer>, E> {
+    let r = ctx.disambiguate(ctx.resolve(subject)?, question)?;
+    let Some(id) = r.concept.clone() else {
+        // "What is the weather" is a question, but not about a concept: no answer, just results.
+        return Ok(None);
+    };
+    let Some(citation) = ctx.define_citation(&id) else {
+        return Ok(None);
+    };
+    Ok(Some(Answer {
+        kind: AnswerKind::Definition,
+        verdict: None,
+        text: citation.passage.clone(),
+        concepts: vec![ctx.concept(&id)],
+        path: Vec::new(),
+        reason: None,
+        ancestries: vec![ctx.ancestry(&id)],
+        link: Some(format!("/concepts/{id}")),
+        citations: vec![citation],
+        explain: explained(Vec::new(), vec![r]),
+    }))
+}

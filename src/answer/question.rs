@@ -1,0 +1,447 @@
+//! Recognising the kind of question asked and cutting out the names it mentions.
+//!
+//! Purely textual: no concept is looked up here. Where the text alone cannot say where one
+//! name ends and the next begins ("is deep learning machine learning"), the parser returns
+//! every cut, and the resolver keeps the one whose two sides both name concepts.
+
+use serde::Serialize;
+
+/// What an is-a question asks about the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Asked {
+    /// "is X a Y", "is X a kind of Y".
+    IsA,
+    /// "is X part of Y".
+    PartOf,
+}
+
+/// A question of a kind landscape can answer from the concept graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// Is X a Y? Each pair is one way of cutting the text into (X, Y), most likely first.
+    IsA {
+        asked: Asked,
+        cuts: Vec<(String, String)>,
+    },
+    /// X vs Y.
+    Comparison { left: String, right: String },
+    /// What is X?
+    Definition { subject: String },
+}
+
+/// Words that, standing alone as a side, show the text is not about concepts ("is it
+/// raining", "is this right").
+const PRONOUNS: &[&str] = &[
+    "it", "this", "that", "there", "they", "he", "she", "you", "i", "we", "what", "which", "who",
+];
+
+/// Phrases between X and Y that say what is asked, longest first so "a kind of" wins over "a".
+const IS_A_MARKERS: &[(&str, Asked)] = &[
+    ("a kind of", Asked::IsA),
+    ("a type of", Asked::IsA),
+    ("a form of", Asked::IsA),
+    ("a sort of", Asked::IsA),
+    ("a subset of", Asked::IsA),
+    ("a subfield of", Asked::IsA),
+    ("a branch of", Asked::IsA),
+    ("a variant of", Asked::IsA),
+    ("an example of", Asked::IsA),
+    ("an instance of", Asked::IsA),
+    ("an application of", Asked::IsA),
+    ("kind of", Asked::IsA),
+    ("type of", Asked::IsA),
+    ("form of", Asked::IsA),
+    ("subset of", Asked::IsA),
+    ("branch of", Asked::IsA),
+    ("example of", Asked::IsA),
+    ("considered a", Asked::IsA),
+    ("considered an", Asked::IsA),
+    ("considered", Asked::IsA),
+    ("a part of", Asked::PartOf),
+    ("part of", Asked::PartOf),
+    ("a component of", Asked::PartOf),
+    ("component of", Asked::PartOf),
+    ("used in", Asked::PartOf),
+    ("a", Asked::IsA),
+    ("an", Asked::IsA),
+    ("the", Asked::IsA),
+];
+
+/// The question's words, lower-cased, with punctuation that cannot be part of a name removed
+/// ("GPT-4" and "k-means" keep their hyphens).
+pub fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace(['?', '!', ',', ';', ':', '"', '“', '”', '(', ')'], " ")
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| c == '.' || c == '\'').to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Drops a leading article: "a GAN" → "GAN".
+fn without_article(words: &[String]) -> &[String] {
+    match words.first().map(String::as_str) {
+        Some("a" | "an" | "the") if words.len() > 1 => &words[1..],
+        _ => words,
+    }
+}
+
+fn join(words: &[String]) -> String {
+    words.join(" ")
+}
+
+fn is_side(words: &[String]) -> bool {
+    match words {
+        [] => false,
+        [one] => !PRONOUNS.contains(&one.as_str()),
+        _ => true,
+    }
+}
+
+/// Parses a question; `None` when it is not one of the kinds answered.
+pub fn parse(text: &str) -> Option<Question> {
+    let w = words(text);
+    let w: Vec<String> = strip_politeness(&w).to_vec();
+    if w.is_empty() {
+        return None;
+    }
+    comparison(&w)
+        .or_else(|| is_a(&w))
+        .or_else(|| definition(&w))
+}
+
+/// "can you tell me", "please", "i wonder" in front of the real question.
+fn strip_politeness(w: &[String]) -> &[String] {
+    let mut w = w;
+    for prefix in [
+        &["please"][..],
+        &["can", "you", "tell", "me"][..],
+        &["tell", "me"][..],
+        &["i", "wonder"][..],
+        &["quick", "question"][..],
+    ] {
+        if w.len() > prefix.len() && w.iter().zip(prefix).all(|(a, b)| a == b) {
+            w = &w[prefix.len()..];
+        }
+    }
+    w
+}
+
+fn comparison(w: &[String]) -> Option<Question> {
+    let pos = |word: &str| w.iter().position(|x| x == word);
+    let pair = |left: &[String], right: &[String]| {
+        let (left, right) = (without_article(left), without_article(right));
+        (is_side(left) && is_side(right)).then(|| Question::Comparison {
+            left: join(left),
+            right: join(right),
+        })
+    };
+    // "X vs Y", "X versus Y", "X vs. Y"
+    if let Some(i) = w.iter().position(|x| matches!(x.as_str(), "vs" | "versus")) {
+        let left = strip_lead(&w[..i], &["compare", "comparing"]);
+        return pair(left, strip_trail(&w[i + 1..]));
+    }
+    // "difference(s) between X and Y"
+    if let Some(b) = pos("between") {
+        if b > 0 && w[b - 1].starts_with("difference") {
+            let rest = &w[b + 1..];
+            let and = rest.iter().position(|x| x == "and")?;
+            return pair(&rest[..and], strip_trail(&rest[and + 1..]));
+        }
+    }
+    // "compare X and/with/to Y", "X compared to/with Y"
+    if let Some(c) = w
+        .iter()
+        .position(|x| x == "compare" || x == "comparing")
+        .filter(|&c| c == 0)
+    {
+        let rest = &w[c + 1..];
+        let j = rest
+            .iter()
+            .position(|x| matches!(x.as_str(), "and" | "with" | "to"))?;
+        return pair(&rest[..j], strip_trail(&rest[j + 1..]));
+    }
+    if let Some(c) = pos("compared") {
+        let next = w.get(c + 1).map(String::as_str);
+        if matches!(next, Some("to" | "with")) {
+            return pair(&w[..c], strip_trail(&w[c + 2..]));
+        }
+    }
+    // "X or Y, which should I use", "should I use X or Y", "which is better, X or Y"
+    let asks_which = w.iter().any(|x| x == "which")
+        || w.starts_with(&["should".into(), "i".into(), "use".into()]);
+    if asks_which {
+        let or = pos("or")?;
+        let lead: &[&str] = &[
+            "should", "i", "use", "which", "is", "better", "one", "pick", "choose",
+        ];
+        let left = strip_words_front(&w[..or], lead);
+        let right = cut_at_which(&w[or + 1..]);
+        return pair(left, right);
+    }
+    None
+}
+
+/// Drops leading words from the set `lead`.
+fn strip_words_front<'a>(w: &'a [String], lead: &[&str]) -> &'a [String] {
+    let n = w.iter().take_while(|x| lead.contains(&x.as_str())).count();
+    &w[n..]
+}
+
+fn strip_lead<'a>(w: &'a [String], lead: &[&str]) -> &'a [String] {
+    match w.first() {
+        Some(first) if lead.contains(&first.as_str()) => &w[1..],
+        _ => w,
+    }
+}
+
+/// Drops a tail that is not part of the name: "…, which is better", "… for search".
+fn strip_trail(w: &[String]) -> &[String] {
+    cut_at_which(w)
+}
+
+fn cut_at_which(w: &[String]) -> &[String] {
+    let end = w
+        .iter()
+        .position(|x| matches!(x.as_str(), "which" | "what" | "when" | "for" | "in"))
+        .unwrap_or(w.len());
+    &w[..end]
+}
+
+fn is_a(w: &[String]) -> Option<Question> {
+    // "is X Y", "are Xs Ys", "isn't X Y", "does X count as Y", "is it true that X is Y"
+    let body: &[String] = match w[0].as_str() {
+        "is" | "are" | "isn't" | "aren't" | "isnt" | "arent" => {
+            let rest = &w[1..];
+            if rest.starts_with(&["it".into(), "true".into(), "that".into()]) {
+                return statement(&rest[3..]);
+            }
+            rest
+        }
+        "does" | "do" => {
+            let count = w.iter().position(|x| x == "count")?;
+            if w.get(count + 1).map(String::as_str) != Some("as") {
+                return None;
+            }
+            let mut body = w[1..count].to_vec();
+            body.push("a".into());
+            body.extend_from_slice(&w[count + 2..]);
+            return cuts(&body, true);
+        }
+        _ => return statement(w),
+    };
+    cuts(body, false)
+}
+
+/// "X is a Y?" typed as a statement: the question mark was stripped, the shape remains.
+fn statement(w: &[String]) -> Option<Question> {
+    const ASKING: &[&str] = &[
+        "how", "why", "when", "where", "what", "what's", "which", "who", "whose", "do", "does",
+        "can", "could", "should", "would", "will", "explain", "define", "describe",
+    ];
+    if w.first().is_some_and(|x| ASKING.contains(&x.as_str())) {
+        return None;
+    }
+    let is = w.iter().position(|x| x == "is" || x == "are")?;
+    if is == 0 {
+        return None;
+    }
+    let mut body = w[..is].to_vec();
+    body.extend_from_slice(&w[is + 1..]);
+    // The verb separated the sides; keep that cut first.
+    let subject = without_article(&w[..is]);
+    let object = without_article(&w[is + 1..]);
+    let mut q = cuts(&body, false)?;
+    if let Question::IsA { cuts, .. } = &mut q {
+        if is_side(subject) && is_side(object) {
+            cuts.insert(0, (join(subject), join(object)));
+            cuts.dedup();
+        }
+    }
+    Some(q)
+}
+
+/// Every cut of `body` into X and Y: at a marker phrase when there is one, else between any
+/// two words. `marker_only` forbids the word-by-word cuts.
+fn cuts(body: &[String], marker_only: bool) -> Option<Question> {
+    let body = without_article(body);
+    if body.len() < 2 {
+        return None;
+    }
+    // A marker after the first word: the nearest to the start wins, longest phrase first.
+    for start in 1..body.len() {
+        for (marker, asked) in IS_A_MARKERS {
+            let m: Vec<&str> = marker.split(' ').collect();
+            let end = start + m.len();
+            if end < body.len() && body[start..end].iter().zip(&m).all(|(a, b)| a == b) {
+                let (x, y) = (&body[..start], without_article(&body[end..]));
+                if is_side(x) && is_side(y) {
+                    let mut all = vec![(join(x), join(y))];
+                    if !marker_only && m.len() == 1 {
+                        // A lone article may belong to a name ("is ai a field") - keep the
+                        // word cuts as fallbacks.
+                        all.extend(word_cuts(body));
+                        all.dedup();
+                    }
+                    return Some(Question::IsA {
+                        asked: *asked,
+                        cuts: all,
+                    });
+                }
+            }
+        }
+    }
+    if marker_only {
+        return None;
+    }
+    let all = word_cuts(body);
+    (!all.is_empty()).then_some(Question::IsA {
+        asked: Asked::IsA,
+        cuts: all,
+    })
+}
+
+fn word_cuts(body: &[String]) -> Vec<(String, String)> {
+    (1..body.len())
+        .map(|i| (&body[..i], without_article(&body[i..])))
+        .filter(|(x, y)| is_side(x) && is_side(y))
+        .map(|(x, y)| (join(x), join(y)))
+        .collect()
+}
+
+fn definition(w: &[String]) -> Option<Question> {
+    let subject: &[String] = match w {
+        [a, b, rest @ ..] if a == "what" && matches!(b.as_str(), "is" | "are" | "'s") => rest,
+        [a, rest @ ..] if a == "what's" || a == "whats" => rest,
+        [a, b, c, rest @ ..]
+            if a == "what" && b == "does" && rest.last().is_some_and(|x| x == "mean") =>
+        {
+            let mut v = vec![c.clone()];
+            v.extend_from_slice(&rest[..rest.len() - 1]);
+            return definition_of(&v);
+        }
+        [a, rest @ ..] if matches!(a.as_str(), "explain" | "define" | "describe") => rest,
+        [a, b, rest @ ..] if a == "who" && b == "is" => rest,
+        [a, b, rest @ ..] if a == "meaning" && b == "of" => rest,
+        [a, b, rest @ ..] if a == "definition" && b == "of" => rest,
+        _ => return None,
+    };
+    definition_of(subject)
+}
+
+fn definition_of(subject: &[String]) -> Option<Question> {
+    // "what is meant by X", "explain to me X"
+    let subject = strip_words_front(subject, &["meant", "by", "to", "me"]);
+    let subject = without_article(subject);
+    // "what is X in machine learning" keeps X only when a qualifier follows.
+    let end = subject
+        .iter()
+        .position(|x| matches!(x.as_str(), "in" | "and" | "for" | "used"))
+        .filter(|&i| i > 0)
+        .unwrap_or(subject.len());
+    let subject = &subject[..end];
+    is_side(subject).then(|| Question::Definition {
+        subject: join(subject),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_cut(q: &str) -> (Asked, String, String) {
+        match parse(q) {
+            Some(Question::IsA { asked, cuts }) => (asked, cuts[0].0.clone(), cuts[0].1.clone()),
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn is_a_questions_cut_at_the_article_or_marker() {
+        assert_eq!(
+            first_cut("is GPT-4 a large language model?"),
+            (Asked::IsA, "gpt-4".into(), "large language model".into())
+        );
+        assert_eq!(
+            first_cut("Is a GAN deep learning?").1,
+            "gan",
+            "the leading article is not part of X"
+        );
+        assert_eq!(
+            first_cut("is LoRA a kind of fine-tuning?"),
+            (Asked::IsA, "lora".into(), "fine-tuning".into())
+        );
+        assert_eq!(
+            first_cut("is machine learning part of AI?"),
+            (Asked::PartOf, "machine learning".into(), "ai".into())
+        );
+        assert_eq!(
+            first_cut("does ChatGPT count as an LLM"),
+            (Asked::IsA, "chatgpt".into(), "llm".into())
+        );
+        assert_eq!(
+            first_cut("GPT-4 is generative AI?"),
+            (Asked::IsA, "gpt-4".into(), "generative ai".into())
+        );
+    }
+
+    #[test]
+    fn without_a_marker_every_word_cut_is_offered() {
+        let Some(Question::IsA { cuts, .. }) = parse("is deep learning machine learning") else {
+            panic!()
+        };
+        assert!(cuts.contains(&("deep learning".into(), "machine learning".into())));
+        assert_eq!(cuts.len(), 3);
+    }
+
+    #[test]
+    fn comparisons_in_their_usual_shapes() {
+        let cmp = |q: &str| match parse(q) {
+            Some(Question::Comparison { left, right }) => (left, right),
+            other => panic!("{q}: {other:?}"),
+        };
+        let rag = ("rag".to_string(), "fine-tuning".to_string());
+        assert_eq!(cmp("RAG vs fine-tuning"), rag);
+        assert_eq!(cmp("rag versus fine-tuning?"), rag);
+        assert_eq!(
+            cmp("what is the difference between RAG and fine-tuning"),
+            rag
+        );
+        assert_eq!(cmp("compare RAG and fine-tuning"), rag);
+        assert_eq!(cmp("RAG compared to fine-tuning"), rag);
+        assert_eq!(cmp("RAG or fine-tuning, which should I use?"), rag);
+        assert_eq!(cmp("should I use RAG or fine-tuning"), rag);
+    }
+
+    #[test]
+    fn definitions() {
+        let def = |q: &str| match parse(q) {
+            Some(Question::Definition { subject }) => subject,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(def("what is a transformer"), "transformer");
+        assert_eq!(def("What are LLMs?"), "llms");
+        assert_eq!(def("explain RLHF"), "rlhf");
+        assert_eq!(def("what's quantization"), "quantization");
+        assert_eq!(def("what does RAG mean"), "rag");
+        assert_eq!(
+            def("what is a transformer in machine learning"),
+            "transformer"
+        );
+    }
+
+    #[test]
+    fn other_text_is_not_a_question_we_answer() {
+        for q in [
+            "transformer attention heads",
+            "is it raining",
+            "is",
+            "",
+            "how are large language models pretrained",
+            "GPT-4",
+        ] {
+            assert_eq!(parse(q), None, "{q}");
+        }
+    }
+}
