@@ -308,18 +308,25 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    // Embedding and ranking are CPU work: keep them off the async workers.
     let engine = state.engine.clone();
-    let result = tokio::task::spawn_blocking(move || engine.search(&request)).await;
-    match result {
-        Ok(Ok(response)) => Json(response).into_response(),
+    blocking("search", move || engine.search(&request)).await
+}
+
+/// Runs engine work (embedding, ranking: CPU, not I/O) off the async workers and turns its
+/// result into JSON, or into a 500 whose message names `what` failed.
+async fn blocking<T: Serialize + Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, crate::engine::EngineError> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Json(value).into_response(),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "search failed");
+            tracing::error!(error = %e, "{what} failed");
             internal(e.to_string())
         }
         Err(e) => {
-            tracing::error!(error = %e, "search task failed");
-            internal("the search task failed".into())
+            tracing::error!(error = %e, "{what} task failed");
+            internal(format!("the {what} task failed"))
         }
     }
 }
@@ -338,20 +345,10 @@ async fn answer(
         Err(e) => return e.into_response(),
     };
     let engine = state.engine.clone();
-    let result =
-        tokio::task::spawn_blocking(move || engine.answer(&question, explain.unwrap_or(false)))
-            .await;
-    match result {
-        Ok(Ok(answer)) => Json(answer).into_response(),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "answer failed");
-            internal(e.to_string())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "answer task failed");
-            internal("the answer task failed".into())
-        }
-    }
+    blocking("answer", move || {
+        engine.answer(&question, explain.unwrap_or(false))
+    })
+    .await
 }
 
 fn internal(message: String) -> Response {

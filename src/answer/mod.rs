@@ -326,32 +326,13 @@ fn is_a<E>(
     let explain_of =
         |rx: &Resolution, ry: &Resolution| explained(cuts.to_vec(), vec![rx.clone(), ry.clone()]);
     let (Some(x), Some(y)) = (rx.concept.clone(), ry.concept.clone()) else {
-        let missing: Vec<String> = [&rx, &ry]
-            .iter()
-            .filter(|r| r.concept.is_none())
-            .map(|r| format!("“{}”", r.mention))
-            .collect();
-        let reason = format!(
-            "{} {} not a concept this corpus describes (no title or alias matches, and no page is close enough in meaning).",
-            missing.join(" and "),
-            if missing.len() == 1 { "is" } else { "are" }
-        );
-        return Ok(Answer {
+        return Ok(unresolved(
+            ctx,
             kind,
-            verdict: Some(Verdict::Unknown),
-            text: format!("Unknown: {reason}"),
-            concepts: [&rx, &ry]
-                .iter()
-                .filter_map(|r| r.concept.as_deref())
-                .map(|id| ctx.concept(id))
-                .collect(),
-            path: Vec::new(),
-            reason: Some(reason),
-            ancestries: Vec::new(),
-            link: None,
-            citations: Vec::new(),
-            explain: explain_of(&rx, &ry),
-        });
+            "Unknown",
+            vec![rx.clone(), ry.clone()],
+            cuts.to_vec(),
+        ));
     };
     let concepts = vec![ctx.concept(&x), ctx.concept(&y)];
     let (tx, ty) = (ctx.title(&x), ctx.title(&y));
@@ -490,6 +471,43 @@ fn is_a<E>(
     Ok(answer)
 }
 
+/// The answer when a side names nothing the corpus describes: `unknown` for a verdict, no
+/// verdict for a comparison, and the reason either way.
+fn unresolved<E>(
+    ctx: &Context<'_, E>,
+    kind: AnswerKind,
+    lead: &str,
+    resolutions: Vec<Resolution>,
+    cuts: Vec<(String, String)>,
+) -> Answer {
+    let missing: Vec<String> = resolutions
+        .iter()
+        .filter(|r| r.concept.is_none())
+        .map(|r| format!("“{}”", r.mention))
+        .collect();
+    let reason = format!(
+        "{} {} not a concept this corpus describes (no title or alias matches, and no page is close enough in meaning).",
+        missing.join(" and "),
+        if missing.len() == 1 { "is" } else { "are" }
+    );
+    Answer {
+        kind,
+        verdict: matches!(kind, AnswerKind::IsA | AnswerKind::PartOf).then_some(Verdict::Unknown),
+        text: format!("{lead}: {reason}"),
+        concepts: resolutions
+            .iter()
+            .filter_map(|r| r.concept.as_deref())
+            .map(|id| ctx.concept(id))
+            .collect(),
+        path: Vec::new(),
+        reason: Some(reason),
+        ancestries: Vec::new(),
+        link: None,
+        citations: Vec::new(),
+        explain: explained(cuts, resolutions),
+    }
+}
+
 fn comparison<E>(
     ctx: &Context<'_, E>,
     question: &str,
@@ -500,31 +518,13 @@ fn comparison<E>(
     let rr = ctx.disambiguate(ctx.resolve(right)?, question)?;
     let resolutions = vec![rl.clone(), rr.clone()];
     let (Some(l), Some(r)) = (rl.concept.clone(), rr.concept.clone()) else {
-        let unknown: Vec<String> = resolutions
-            .iter()
-            .filter(|r| r.concept.is_none())
-            .map(|r| format!("“{}”", r.mention))
-            .collect();
-        let reason = format!(
-            "{} is not a concept this corpus describes.",
-            unknown.join(" and ")
-        );
-        return Ok(Answer {
-            kind: AnswerKind::Comparison,
-            verdict: None,
-            text: format!("Cannot compare: {reason}"),
-            concepts: resolutions
-                .iter()
-                .filter_map(|r| r.concept.as_deref())
-                .map(|id| ctx.concept(id))
-                .collect(),
-            path: Vec::new(),
-            reason: Some(reason),
-            ancestries: Vec::new(),
-            link: None,
-            citations: Vec::new(),
-            explain: explained(Vec::new(), resolutions),
-        });
+        return Ok(unresolved(
+            ctx,
+            AnswerKind::Comparison,
+            "Cannot compare",
+            resolutions,
+            Vec::new(),
+        ));
     };
     let concepts = vec![ctx.concept(&l), ctx.concept(&r)];
     let page = ctx.corpus.pages().iter().find(|p| {
