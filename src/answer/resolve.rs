@@ -114,6 +114,8 @@ struct Name {
     text: String,
     /// Lower-cased words.
     words: Vec<String>,
+    /// [`compact`] of `text`: the lookup key, and what misspellings are measured against.
+    compact: String,
     page: String,
     is_title: bool,
 }
@@ -141,10 +143,12 @@ impl NameIndex {
                 continue;
             }
             for (text, is_title) in page.names() {
-                if !compact(text).is_empty() {
+                let key = compact(text);
+                if !key.is_empty() {
                     names.push(Name {
                         text: text.to_string(),
                         words: crate::corpus::words(text),
+                        compact: key,
                         page: page.id.clone(),
                         is_title,
                     });
@@ -153,7 +157,7 @@ impl NameIndex {
         }
         let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, name) in names.iter().enumerate() {
-            exact.entry(compact(&name.text)).or_default().push(i);
+            exact.entry(name.compact.clone()).or_default().push(i);
         }
         NameIndex { names, exact }
     }
@@ -263,7 +267,7 @@ impl NameIndex {
         let mut best: Option<(usize, &Name)> = None;
         let mut tie = false;
         for name in &self.names {
-            let d = strsim::damerau_levenshtein(&typed, &compact(&name.text));
+            let d = strsim::damerau_levenshtein(&typed, &name.compact);
             if d > allowed {
                 continue;
             }
