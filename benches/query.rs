@@ -41,13 +41,9 @@ fn fixture() -> Fixture {
 }
 
 fn request(q: &str, mode: Mode) -> SearchRequest {
-    SearchRequest {
-        query: q.to_string(),
-        k: 10,
-        mode,
-        fusion: Fusion::default(),
-        explain: false,
-    }
+    SearchRequest::new(q)
+        .expect("bench queries are valid")
+        .with_mode(mode)
 }
 
 /// The operations timed, each given query index i.
@@ -142,7 +138,7 @@ fn percentiles(f: &Fixture) {
     println!(
         "\npercentiles over {} queries, built-in corpus ({} chunks):",
         QUERIES.len(),
-        f.engine.manifest().chunks
+        f.engine.chunks().len()
     );
     println!("| operation | p50 | p99 | runs |\n|---|---|---|---|");
     for (name, op) in operations(f) {

@@ -131,7 +131,7 @@ fn percentiles(f: &Fixture) {
     println!(
         "\npercentiles, {} SciFact queries x {rounds} ({} chunks):",
         f.queries.len(),
-        f.engine.manifest().chunks
+        f.engine.chunks().len()
     );
     for op in OPERATIONS {
         for i in 0..f.queries.len() {

@@ -18,37 +18,15 @@ use crate::answer::resolve::{Found, NameIndex};
 use crate::answer::{self, Answer};
 use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
-use crate::embed::{Embed, EmbedError};
+use crate::embed::{Embed, EmbedError, ModelIdentity};
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
 use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit};
-use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
+use crate::named::from_name_table;
+pub use crate::request::{Mode, QueryText, SearchRequest};
+use crate::retrieve::{KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
 use crate::snippet::Highlighter;
-use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
+use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
-
-/// Which legs run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Keyword,
-    Semantic,
-    #[default]
-    Hybrid,
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
-        match s {
-            "keyword" => Ok(Mode::Keyword),
-            "semantic" => Ok(Mode::Semantic),
-            "hybrid" => Ok(Mode::Hybrid),
-            other => Err(format!(
-                "unknown mode `{other}`; use keyword, semantic or hybrid"
-            )),
-        }
-    }
-}
 
 /// Query-time settings of an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -84,38 +62,11 @@ pub enum FuseLevel {
     Page,
 }
 
-impl std::str::FromStr for FuseLevel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<FuseLevel, String> {
-        match s {
-            "chunk" => Ok(FuseLevel::Chunk),
-            "page" => Ok(FuseLevel::Page),
-            other => Err(format!("unknown fusion level `{other}`; use chunk or page")),
-        }
-    }
-}
-
-/// A validated search request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchRequest {
-    pub query: String,
-    pub k: usize,
-    pub mode: Mode,
-    pub fusion: Fusion,
-    pub explain: bool,
-}
-
-impl SearchRequest {
-    pub fn new(query: impl Into<String>) -> SearchRequest {
-        SearchRequest {
-            query: query.into(),
-            k: 10,
-            mode: Mode::Hybrid,
-            fusion: Fusion::default(),
-            explain: false,
-        }
-    }
-}
+from_name_table!(
+    FuseLevel,
+    "fusion level",
+    &[("chunk", FuseLevel::Chunk), ("page", FuseLevel::Page)]
+);
 
 /// How one result was ranked, when `explain` is on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -178,11 +129,28 @@ pub enum EngineError {
     Embed(#[from] EmbedError),
     #[error("index generation {generation} is inconsistent: {problem}; run `landscape index` to rebuild")]
     Inconsistent { generation: String, problem: String },
+    /// A caller asked for the semantic leg without a query vector: a bug in the caller, not
+    /// a failure of the model.
+    #[error("semantic and hybrid search need a query vector")]
+    MissingVector,
+}
+
+/// What an engine is assembled from: the seam where other backends plug in. The embedded
+/// backend ([`Engine::open`]) reads these from a generation on disk; another deployment can
+/// fill the two retrievers with clients of a distributed engine.
+pub struct Parts {
+    /// Names the generation in responses and health checks.
+    pub generation: String,
+    pub pages: Corpus,
+    /// The chunk table: a chunk id, in either leg, is a position in it.
+    pub chunks: Vec<Chunk>,
+    pub keyword: Box<dyn KeywordRetriever>,
+    pub vectors: Box<dyn VectorRetriever>,
 }
 
 /// A live generation, ready to search.
 pub struct Engine {
-    manifest: Manifest,
+    generation: String,
     pages: Corpus,
     chunks: Vec<Chunk>,
     keyword: Box<dyn KeywordRetriever>,
@@ -200,7 +168,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the live generation of `store` with the embedded tantivy + HNSW legs.
+    /// Opens the live generation of `store` with the embedded tantivy + HNSW legs, after
+    /// checking that its parts agree (a generation is never served half-built).
     pub fn open(
         store: &Store,
         model: Arc<dyn Embed>,
@@ -208,16 +177,17 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let generation = store.open_current(model.identity())?;
         let dir = &generation.dir;
-        let manifest = generation.manifest.clone();
+        let manifest = &generation.manifest;
         let inconsistent = |problem: String| EngineError::Inconsistent {
             generation: manifest.generation.clone(),
             problem,
         };
         let chunks: Vec<Chunk> = store::read_json(dir, CHUNKS_FILE)?;
         let pages: Vec<Page> = store::read_json(dir, PAGES_FILE)?;
-        let keyword = KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts)?;
+        let keyword =
+            KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts, manifest.keyword.unit)?;
         let vectors = VectorIndex::load(dir, manifest.model.dimensions, config.ef_search)?;
-        let keyword_docs = match manifest.keyword.unit {
+        let keyword_docs = match keyword.unit() {
             KeywordUnit::Chunk => chunks.len(),
             // Pages without text have no chunks and no keyword document.
             KeywordUnit::Page => page_ranges(&chunks).len(),
@@ -241,27 +211,25 @@ impl Engine {
                 orphan.concept
             )));
         }
-        Ok(Engine::from_parts(
-            manifest,
+        let parts = Parts {
+            generation: manifest.generation.clone(),
             pages,
             chunks,
-            Box::new(keyword),
-            Box::new(vectors),
-            model,
-            config,
-        ))
+            keyword: Box::new(keyword),
+            vectors: Box::new(vectors),
+        };
+        Ok(Engine::from_parts(parts, model, config))
     }
 
     /// Assembles an engine from any retrievers: the seam for other backends.
-    pub fn from_parts(
-        manifest: Manifest,
-        pages: Corpus,
-        chunks: Vec<Chunk>,
-        keyword: Box<dyn KeywordRetriever>,
-        vectors: Box<dyn VectorRetriever>,
-        model: Arc<dyn Embed>,
-        config: EngineConfig,
-    ) -> Engine {
+    pub fn from_parts(parts: Parts, model: Arc<dyn Embed>, config: EngineConfig) -> Engine {
+        let Parts {
+            generation,
+            pages,
+            chunks,
+            keyword,
+            vectors,
+        } = parts;
         let ranges = page_ranges(&chunks);
         let mut chunk_page = vec![0; chunks.len()];
         for r in &ranges {
@@ -275,7 +243,7 @@ impl Engine {
             names: NameIndex::new(&pages),
             page_chunks,
             chunk_page,
-            manifest,
+            generation,
             pages,
             chunks,
             keyword,
@@ -289,13 +257,19 @@ impl Engine {
         }
     }
 
+    /// The name of the generation being served.
+    pub fn generation(&self) -> &str {
+        &self.generation
+    }
+
+    /// The embedding model queries are embedded with.
+    pub fn model(&self) -> &ModelIdentity {
+        self.model.identity()
+    }
+
     /// The generation's chunk table; a chunk id is a position in it.
     pub fn chunks(&self) -> &[Chunk] {
         &self.chunks
-    }
-
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
     }
 
     pub fn pages(&self) -> &Corpus {
@@ -327,7 +301,11 @@ impl Engine {
 
     /// The direct answer to `question`, or `None` when it is not a question of a kind answered
     /// from the graph. Names no title or alias covers are looked up in the hybrid index.
-    pub fn answer(&self, question: &str, explain: bool) -> Result<Option<Answer>, EngineError> {
+    pub fn answer(
+        &self,
+        question: &QueryText,
+        explain: bool,
+    ) -> Result<Option<Answer>, EngineError> {
         let search = |mention: &str| -> Result<Vec<Found>, EngineError> {
             let vector = self.query_vector(mention)?;
             let hits =
@@ -337,7 +315,7 @@ impl Engine {
                 .map(|h| Found {
                     page: h.page,
                     score: h.best.score,
-                    similarity: h.best.semantic.map(|s| s.score),
+                    similarity: h.similarity,
                 })
                 .collect())
         };
@@ -347,20 +325,20 @@ impl Engine {
             analyzer: &self.analyzer,
             search: Some(&search),
         };
-        answer::answer(&context, question, explain)
+        answer::answer(&context, question.as_str(), explain)
     }
 
     /// Runs a search end to end, embedding the query when the mode needs it, and answers it
     /// when it is a question the concept graph answers.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
-        let vector = match request.mode {
+        let vector = match request.mode() {
             Mode::Keyword => None,
-            Mode::Semantic | Mode::Hybrid => Some(self.query_vector(request.query.trim())?),
+            Mode::Semantic | Mode::Hybrid => Some(self.query_vector(request.query())?),
         };
         let mut response =
             self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
-        response.answer = self.answer(&request.query, request.explain)?;
+        response.answer = self.answer(request.query(), request.explain())?;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
     }
@@ -373,14 +351,15 @@ impl Engine {
         vector: Option<&[f32]>,
     ) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
-        let query = request.query.trim();
-        let grouped = self.rank_pages(query, vector, request.mode, request.fusion, request.k)?;
+        let query = request.query().as_str();
+        let grouped =
+            self.rank_pages(query, vector, request.mode(), request.fusion(), request.k())?;
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
             // A page-level keyword hit names no particular chunk: show the one whose words
             // match the query best.
-            let chunk_id = match (hit.best.semantic, self.manifest.keyword.unit) {
+            let chunk_id = match (hit.best.semantic, self.keyword.unit()) {
                 (None, KeywordUnit::Page) => self
                     .page_chunks
                     .get(&hit.page)
@@ -413,7 +392,7 @@ impl Engine {
                 passage_html: passage.html,
                 highlights: passage.highlights,
                 ancestry,
-                explain: request.explain.then_some(Explanation {
+                explain: request.explain().then_some(Explanation {
                     keyword: hit.best.keyword,
                     semantic: hit.best.semantic,
                     fused: hit.best.score,
@@ -423,17 +402,18 @@ impl Engine {
             });
         }
         Ok(SearchResponse {
-            query: request.query.clone(),
-            mode: request.mode,
-            fusion: (request.mode == Mode::Hybrid).then_some(request.fusion),
+            query: query.to_string(),
+            mode: request.mode(),
+            fusion: (request.mode() == Mode::Hybrid).then_some(request.fusion()),
             results,
             answer: None,
-            generation: self.manifest.generation.clone(),
+            generation: self.generation.clone(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
-    /// The best `limit` pages for a query, each with the chunk that stands for it.
+    /// The best `limit` pages for a query (text already [`crate::request::normalise`]d), each
+    /// with the chunk that stands for it.
     pub fn rank_pages(
         &self,
         query: &str,
@@ -470,6 +450,8 @@ impl Engine {
             .chain(&se_pages)
             .map(|p| (p.page, p))
             .collect();
+        let similarity: rustc_hash::FxHashMap<u32, f32> =
+            se_pages.iter().map(|p| (p.page, p.best_score)).collect();
         Ok(fused_pages
             .into_iter()
             .filter_map(|p| {
@@ -483,6 +465,7 @@ impl Engine {
                         semantic: p.semantic,
                     },
                     matched_chunks: leg.chunks,
+                    similarity: similarity.get(&p.id).copied(),
                 })
             })
             .take(limit)
@@ -499,11 +482,15 @@ impl Engine {
         mode: Mode,
     ) -> Result<(Vec<LegHit>, Vec<LegHit>), EngineError> {
         let depth = self.config.candidates;
-        let keyword = || self.keyword.search(query, depth);
+        let keyword = || {
+            let query = KeywordQuery {
+                text: query,
+                comparison: answer::question::asks_for_comparison(query),
+            };
+            self.keyword.search(query, depth)
+        };
         let semantic = || -> Result<Vec<LegHit>, EngineError> {
-            let v = vector.ok_or_else(|| {
-                EmbedError::Inference("semantic search needs a query vector".into())
-            })?;
+            let v = vector.ok_or(EngineError::MissingVector)?;
             Ok(self.vectors.search(v, depth)?)
         };
         Ok(match mode {

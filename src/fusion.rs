@@ -21,6 +21,7 @@ use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::named::from_name_table;
 use crate::retrieve::LegHit;
 
 /// How hybrid mode combines the legs.
@@ -48,6 +49,24 @@ impl Default for Fusion {
         }
     }
 }
+
+/// The fusions by name, before their constants are known (`fusion=rrf`, `--modes rrf:30`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FusionMethod {
+    Rrf,
+    Weighted,
+    Dbsf,
+}
+
+from_name_table!(
+    FusionMethod,
+    "fusion",
+    &[
+        ("rrf", FusionMethod::Rrf),
+        ("weighted", FusionMethod::Weighted),
+        ("dbsf", FusionMethod::Dbsf)
+    ]
+);
 
 pub const DEFAULT_SEMANTIC_RATIO: f32 = 0.5;
 
@@ -202,16 +221,11 @@ pub enum Aggregation {
     Sum,
 }
 
-impl std::str::FromStr for Aggregation {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Aggregation, String> {
-        match s {
-            "max" => Ok(Aggregation::Max),
-            "sum" => Ok(Aggregation::Sum),
-            other => Err(format!("unknown aggregation `{other}`; use max or sum")),
-        }
-    }
-}
+from_name_table!(
+    Aggregation,
+    "aggregation",
+    &[("max", Aggregation::Max), ("sum", Aggregation::Sum)]
+);
 
 /// A page as one leg saw it: the page's score in that leg and the chunk that earned it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +235,9 @@ pub struct PageHit<K> {
     pub score: f32,
     /// The page's best chunk in this leg (its first in the leg's ranking).
     pub best_chunk: u32,
+    /// That chunk's own score in the leg (a cosine in the semantic leg), whatever the
+    /// aggregation made of the page's score.
+    pub best_score: f32,
     /// How many of the page's chunks the leg returned.
     pub chunks: usize,
 }
@@ -253,6 +270,7 @@ pub fn pages_of_leg<K: Copy + Eq + Hash + Ord>(
                     page,
                     score: hit.score,
                     best_chunk: hit.chunk,
+                    best_score: hit.score,
                     chunks: 1,
                 });
             }
@@ -298,6 +316,9 @@ pub struct GroupedHit {
     pub best: FusedHit,
     /// How many of the page's chunks were among the fused hits.
     pub matched_chunks: usize,
+    /// The cosine similarity of the page's best chunk to the query, when the semantic leg
+    /// found the page: how close in meaning the page is, whatever fusion made of its rank.
+    pub similarity: Option<f32>,
 }
 
 /// Groups fused chunk hits by page (in fused order), keeping each page's best chunk, and
@@ -321,6 +342,7 @@ pub fn group_by_page<'a>(
                     page: page.to_string(),
                     best: *hit,
                     matched_chunks: 1,
+                    similarity: hit.semantic.map(|s| s.score),
                 });
             }
         }

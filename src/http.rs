@@ -18,14 +18,10 @@ use serde::{Deserialize, Serialize};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::corpus::{Page, Relation};
-use crate::engine::{Engine, Mode, SearchRequest};
-use crate::fusion::{Fusion, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
+use crate::corpus::Page;
+use crate::engine::Engine;
+use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
 
-/// Longest query accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 1000;
-/// Most results one request may ask for.
-pub const MAX_K: usize = 100;
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -44,6 +40,13 @@ impl ApiError {
             code,
             message: message.into(),
         }
+    }
+}
+
+/// A refused search parameter is the caller's mistake: 400, with the request module's code.
+impl From<RequestError> for ApiError {
+    fn from(e: RequestError) -> ApiError {
+        ApiError::bad(e.code(), e.to_string())
     }
 }
 
@@ -70,164 +73,12 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Search parameters as they arrive, before validation. GET sends strings, POST sends JSON.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchQueryString {
-    q: Option<String>,
-    k: Option<String>,
-    mode: Option<String>,
-    fusion: Option<String>,
-    ratio: Option<String>,
-    rrf_k: Option<String>,
-    explain: Option<String>,
-}
-
+/// `GET /answer` parameters: the query and `explain`, nothing else.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SearchBody {
-    q: Option<String>,
-    k: Option<i64>,
-    mode: Option<String>,
-    fusion: Option<String>,
-    ratio: Option<f64>,
-    rrf_k: Option<f64>,
-    explain: Option<bool>,
-}
-
-/// `explain` as a query-string flag: absent, empty (`?explain`), true/false, 1/0 or yes/no.
-fn parse_explain(value: Option<&str>) -> Result<Option<bool>, ApiError> {
-    match value.map(str::trim) {
-        None => Ok(None),
-        Some("" | "true" | "1" | "yes") => Ok(Some(true)),
-        Some("false" | "0" | "no") => Ok(Some(false)),
-        Some(other) => Err(ApiError::bad(
-            "invalid_explain",
-            format!("explain must be true or false, got `{other}`"),
-        )),
-    }
-}
-
-/// The query text: present, not blank, at most [`MAX_QUERY_CHARS`] characters.
-fn valid_query(q: Option<String>) -> Result<String, ApiError> {
-    let query = q.ok_or_else(|| ApiError::bad("missing_query", "q is required"))?;
-    if query.trim().is_empty() {
-        return Err(ApiError::bad("empty_query", "q is empty"));
-    }
-    let chars = query.chars().count();
-    if chars > MAX_QUERY_CHARS {
-        return Err(ApiError::bad(
-            "query_too_long",
-            format!("q has {chars} characters; the limit is {MAX_QUERY_CHARS}"),
-        ));
-    }
-    Ok(query)
-}
-
-/// `GET /answer` parameters.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerQuery {
+struct AnswerQuery {
     q: Option<String>,
     explain: Option<String>,
-}
-
-impl SearchQueryString {
-    fn into_body(self) -> Result<SearchBody, ApiError> {
-        fn number<T: std::str::FromStr>(
-            name: &str,
-            value: Option<String>,
-            code: &'static str,
-        ) -> Result<Option<T>, ApiError> {
-            value
-                .map(|v| {
-                    v.trim().parse::<T>().map_err(|_| {
-                        ApiError::bad(code, format!("{name} must be a number, got `{v}`"))
-                    })
-                })
-                .transpose()
-        }
-        let explain = parse_explain(self.explain.as_deref())?;
-        Ok(SearchBody {
-            q: self.q,
-            k: number("k", self.k, "invalid_k")?,
-            mode: self.mode,
-            fusion: self.fusion,
-            ratio: number("ratio", self.ratio, "invalid_ratio")?,
-            rrf_k: number("rrf_k", self.rrf_k, "invalid_rrf_k")?,
-            explain,
-        })
-    }
-}
-
-impl SearchBody {
-    /// Checks every field and builds the engine's request; the first problem found is reported.
-    pub fn validate(self) -> Result<SearchRequest, ApiError> {
-        let query = valid_query(self.q)?;
-        let k = match self.k {
-            None => 10,
-            Some(k) if (1..=MAX_K as i64).contains(&k) => k as usize,
-            Some(k) => {
-                return Err(ApiError::bad(
-                    "k_out_of_range",
-                    format!("k is {k}; it must be from 1 to {MAX_K}"),
-                ))
-            }
-        };
-        let mode: Mode = match self.mode.as_deref() {
-            None => Mode::Hybrid,
-            Some(m) => m
-                .parse()
-                .map_err(|e: String| ApiError::bad("unknown_mode", e))?,
-        };
-        if let Some(r) = self.ratio {
-            if !(0.0..=1.0).contains(&r) {
-                return Err(ApiError::bad(
-                    "ratio_out_of_range",
-                    format!("ratio is {r}; it must be from 0 to 1"),
-                ));
-            }
-        }
-        if let Some(k) = self.rrf_k {
-            if !(k > 0.0 && k <= 10_000.0) {
-                return Err(ApiError::bad(
-                    "rrf_k_out_of_range",
-                    format!("rrf_k is {k}; it must be above 0 and at most 10000"),
-                ));
-            }
-        }
-        // `ratio` alone asks for weighted fusion; `rrf_k` alone for RRF.
-        let fusion =
-            match (self.fusion.as_deref(), self.ratio, self.rrf_k) {
-                (None, None, None) => Fusion::default(),
-                (Some("dbsf"), None, None) => Fusion::Dbsf,
-                (Some("weighted") | None, Some(ratio), None) => Fusion::Weighted {
-                    semantic_ratio: ratio as f32,
-                },
-                (Some("weighted"), None, None) => Fusion::Weighted {
-                    semantic_ratio: DEFAULT_SEMANTIC_RATIO,
-                },
-                (Some("rrf") | None, None, rrf_k) => Fusion::Rrf {
-                    k: rrf_k.unwrap_or(DEFAULT_RRF_K as f64) as f32,
-                },
-                (None | Some("rrf" | "weighted" | "dbsf"), _, _) => return Err(ApiError::bad(
-                    "conflicting_fusion",
-                    "ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither",
-                )),
-                (Some(other), _, _) => {
-                    return Err(ApiError::bad(
-                        "unknown_fusion",
-                        format!("unknown fusion `{other}`; use rrf, weighted or dbsf"),
-                    ))
-                }
-            };
-        Ok(SearchRequest {
-            query,
-            k,
-            mode,
-            fusion,
-            explain: self.explain.unwrap_or(false),
-        })
-    }
 }
 
 /// Shared state of the handlers.
@@ -271,18 +122,17 @@ pub async fn serve(
 
 async fn search_get(
     State(state): State<AppState>,
-    params: Result<Query<SearchQueryString>, QueryRejection>,
+    params: Result<Query<TextParams>, QueryRejection>,
 ) -> Response {
     let request = params
         .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
-        .and_then(|Query(p)| p.into_body())
-        .and_then(SearchBody::validate);
+        .and_then(|Query(p)| Ok(p.parse()?.validate()?));
     run_search(state, request).await
 }
 
 async fn search_post(
     State(state): State<AppState>,
-    body: Result<Json<SearchBody>, JsonRejection>,
+    body: Result<Json<SearchParams>, JsonRejection>,
 ) -> Response {
     let request = body
         .map_err(|e| ApiError {
@@ -299,7 +149,7 @@ async fn search_post(
                 e.body_text()
             },
         })
-        .and_then(|Json(b)| b.validate());
+        .and_then(|Json(b)| Ok(b.validate()?));
     run_search(state, request).await
 }
 
@@ -309,7 +159,19 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Err(e) => return e.into_response(),
     };
     let engine = state.engine.clone();
-    blocking("search", move || engine.search(&request)).await
+    blocking("search", move || {
+        let mut response = engine.search(&request)?;
+        if let Some(answer) = &mut response.answer {
+            answer.link(concept_link);
+        }
+        Ok(response)
+    })
+    .await
+}
+
+/// Where the API serves a concept: every link in an answer points here.
+fn concept_link(id: &str) -> String {
+    format!("/concepts/{id}")
 }
 
 /// Runs engine work (embedding, ranking: CPU, not I/O) off the async workers and turns its
@@ -339,14 +201,26 @@ async fn answer(
 ) -> Response {
     let parsed = params
         .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
-        .and_then(|Query(p)| Ok((valid_query(p.q)?, parse_explain(p.explain.as_deref())?)));
+        .and_then(|Query(p)| {
+            let p = TextParams {
+                q: p.q,
+                explain: p.explain,
+                ..TextParams::default()
+            }
+            .parse()?;
+            Ok((p.query()?, p.explain.unwrap_or(false)))
+        });
     let (question, explain) = match parsed {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
     let engine = state.engine.clone();
     blocking("answer", move || {
-        engine.answer(&question, explain.unwrap_or(false))
+        let mut answer = engine.answer(&question, explain)?;
+        if let Some(answer) = &mut answer {
+            answer.link(concept_link);
+        }
+        Ok(answer)
     })
     .await
 }
@@ -368,9 +242,9 @@ struct PageView<'a> {
     /// Is-a ancestry from the root down to the page itself.
     ancestry: Vec<String>,
     /// Pages whose parents include this one.
-    children: Vec<&'a str>,
+    children: &'a [String],
     /// Pages whose relations point at this one, by relation.
-    referenced_by: BTreeMap<&'static str, Vec<&'a str>>,
+    referenced_by: BTreeMap<&'static str, &'a [String]>,
 }
 
 async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -383,27 +257,17 @@ async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Respo
         }
         .into_response();
     };
-    let children = pages
-        .pages()
-        .iter()
-        .filter(|p| p.parents.iter().any(|x| x == &id))
-        .map(|p| p.id.as_str())
+    let graph = pages.graph();
+    let referenced_by = graph
+        .referenced_by(&id)
+        .into_iter()
+        .flatten()
+        .map(|(relation, sources)| (relation.as_str(), sources.as_slice()))
         .collect();
-    let mut referenced_by: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
-    for p in pages.pages() {
-        for (relation, targets) in &p.relations {
-            if targets.iter().any(|t| t == &id) {
-                referenced_by
-                    .entry(Relation::as_str(*relation))
-                    .or_default()
-                    .push(p.id.as_str());
-            }
-        }
-    }
     Json(PageView {
         page,
-        ancestry: pages.graph().breadcrumbs(&id),
-        children,
+        ancestry: graph.breadcrumbs(&id),
+        children: graph.children(&id),
         referenced_by,
     })
     .into_response()
@@ -419,13 +283,13 @@ struct Health<'a> {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    let m = state.engine.manifest();
+    let engine = &state.engine;
     Json(Health {
         status: "ok",
-        generation: &m.generation,
-        pages: m.pages,
-        chunks: m.chunks,
-        model: &m.model.id,
+        generation: engine.generation(),
+        pages: engine.pages().pages().len(),
+        chunks: engine.chunks().len(),
+        model: &engine.model().id,
     })
     .into_response()
 }

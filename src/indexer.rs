@@ -3,12 +3,13 @@
 //! Nothing here is visible to searchers until [`crate::store::Build::commit`] flips the
 //! generation pointer at the very end.
 
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::chunk::{chunk_corpus, Chunk, ChunkParams, TokenCounter};
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, CorpusError};
 use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
 use crate::keyword::{self, KeywordError, KeywordParams, PageFields};
 use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
@@ -47,6 +48,54 @@ pub enum BuildError {
     Vector(#[from] VectorError),
     #[error("the corpus produced no chunks")]
     NoChunks,
+    #[error("nothing was indexed from {dir}: {source}")]
+    Corpus {
+        dir: String,
+        #[source]
+        source: CorpusError,
+    },
+}
+
+/// What [`refresh`] did to the live generation.
+#[derive(Debug)]
+pub enum Refresh {
+    /// It was already built from this corpus, model and options.
+    UpToDate,
+    Built(BuildReport),
+    /// The corpus could not be indexed (a malformed page, say) and the previous generation
+    /// stays live; the error says why, so that it can be reported without stopping service.
+    KeptPrevious(BuildError),
+}
+
+/// Brings the live generation of `store` up to date with the corpus in `corpus_dir`, building
+/// only when something changed (or when `force`d). This is the serving policy: a broken corpus
+/// never takes down a working index. When there is no previous generation to keep, the error
+/// is returned instead.
+pub fn refresh(
+    store: &Store,
+    corpus_dir: &Path,
+    model: &dyn Embed,
+    counter: &TokenCounter,
+    options: &BuildOptions,
+    force: bool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Refresh, BuildError> {
+    let mut attempt = || -> Result<Refresh, BuildError> {
+        let corpus = Corpus::load(corpus_dir).map_err(|source| BuildError::Corpus {
+            dir: corpus_dir.display().to_string(),
+            source,
+        })?;
+        if !force && is_up_to_date(store, &corpus, model, options)? {
+            return Ok(Refresh::UpToDate);
+        }
+        Ok(Refresh::Built(build(
+            store, &corpus, model, counter, options, progress,
+        )?))
+    };
+    match attempt() {
+        Err(e) if store.current_name().ok().flatten().is_some() => Ok(Refresh::KeptPrevious(e)),
+        other => other,
+    }
 }
 
 /// What a build did.
@@ -106,28 +155,7 @@ pub fn build(
         path: keyword_dir.clone(),
         source,
     })?;
-    // A comparison page is also known by the names of both its sides; the keyword index keeps
-    // them in a field that only comparison questions ("RAG vs fine-tuning") search.
-    let page_fields = |id: &str| {
-        let Some(page) = corpus.get(id) else {
-            return PageFields::default();
-        };
-        let mut sides = Vec::new();
-        for side in page.compares.iter().filter_map(|s| corpus.get(s)) {
-            sides.push(side.title.clone());
-            sides.extend(side.aliases.iter().cloned());
-        }
-        PageFields {
-            aliases: page.aliases.clone(),
-            sides,
-            text: page
-                .sections
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\n\n"),
-        }
-    };
+    let page_fields = |id: &str| keyword_fields(corpus, id);
     keyword::build(&keyword_dir, &chunks, &page_fields, options.keyword)?;
 
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
@@ -138,7 +166,49 @@ pub fn build(
     let index = VectorIndex::build(&vectors, model.identity().dimensions, options.hnsw)?;
     index.dump(&dir)?;
 
-    let manifest = Manifest {
+    let manifest = manifest_for(corpus, model, options, chunks.len());
+    let manifest = build.commit(manifest)?;
+    tracing::info!(generation = %manifest.generation, chunks = manifest.chunks, "generation is live");
+    Ok(BuildReport {
+        manifest,
+        embedded: texts.len() - cached,
+        cached,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// What the keyword index holds for a page besides its chunks. A comparison page is also known
+/// by the names of both its sides, in a field that only comparison questions ("RAG vs
+/// fine-tuning") search.
+fn keyword_fields(corpus: &Corpus, id: &str) -> PageFields {
+    let Some(page) = corpus.get(id) else {
+        return PageFields::default();
+    };
+    let mut sides = Vec::new();
+    for side in page.compares.iter().filter_map(|s| corpus.get(s)) {
+        sides.push(side.title.clone());
+        sides.extend(side.aliases.iter().cloned());
+    }
+    PageFields {
+        aliases: page.aliases.clone(),
+        sides,
+        text: page
+            .sections
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    }
+}
+
+/// The manifest of a build; the store fills in the generation's name and files on commit.
+fn manifest_for(
+    corpus: &Corpus,
+    model: &dyn Embed,
+    options: &BuildOptions,
+    chunks: usize,
+) -> Manifest {
+    Manifest {
         format_version: store::FORMAT_VERSION,
         generation: String::new(),
         created_unix: SystemTime::now()
@@ -151,15 +221,7 @@ pub fn build(
         keyword: options.keyword,
         hnsw: options.hnsw,
         pages: corpus.pages().len(),
-        chunks: chunks.len(),
+        chunks,
         files: Default::default(),
-    };
-    let manifest = build.commit(manifest)?;
-    tracing::info!(generation = %manifest.generation, chunks = manifest.chunks, "generation is live");
-    Ok(BuildReport {
-        manifest,
-        embedded: texts.len() - cached,
-        cached,
-        elapsed: started.elapsed(),
-    })
+    }
 }

@@ -23,7 +23,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::chunk::{page_ranges, Chunk};
-use crate::retrieve::{KeywordRetriever, LegHit, RetrieveError};
+pub use crate::retrieve::KeywordUnit;
+use crate::retrieve::{KeywordQuery, KeywordRetriever, LegHit, RetrieveError};
 
 /// The analyzer every text field and every query goes through.
 pub const ANALYZER: &str = "en_stem";
@@ -57,30 +58,6 @@ impl Default for KeywordParams {
         KeywordParams {
             title_in_body: true,
             unit: KeywordUnit::Page,
-        }
-    }
-}
-
-/// The unit BM25 scores. Chunks exist for the embedding model's 256-token window; BM25 has no
-/// such limit, and a page scored whole sees all of its matching words at once instead of
-/// the best chunk's share of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeywordUnit {
-    /// One document per chunk: a hit names the chunk that matched.
-    Chunk,
-    /// One document per page (all its text): a hit names the page's first chunk.
-    #[default]
-    Page,
-}
-
-impl std::str::FromStr for KeywordUnit {
-    type Err = String;
-    fn from_str(s: &str) -> Result<KeywordUnit, String> {
-        match s {
-            "chunk" => Ok(KeywordUnit::Chunk),
-            "page" => Ok(KeywordUnit::Page),
-            other => Err(format!("unknown keyword unit `{other}`; use chunk or page")),
         }
     }
 }
@@ -207,10 +184,16 @@ pub struct KeywordIndex {
     analyzer: TextAnalyzer,
     fields: Fields,
     boosts: FieldBoosts,
+    unit: KeywordUnit,
 }
 
 impl KeywordIndex {
-    pub fn open(dir: &Path, boosts: FieldBoosts) -> Result<KeywordIndex, KeywordError> {
+    /// Opens the index in `dir`, built with `unit` as its documents (the manifest says which).
+    pub fn open(
+        dir: &Path,
+        boosts: FieldBoosts,
+        unit: KeywordUnit,
+    ) -> Result<KeywordIndex, KeywordError> {
         let index = Index::open_in_dir(dir)?;
         let (expected, fields) = schema();
         if index.schema() != expected {
@@ -236,6 +219,7 @@ impl KeywordIndex {
             analyzer,
             fields,
             boosts,
+            unit,
         })
     }
 
@@ -244,14 +228,14 @@ impl KeywordIndex {
         self.searcher.num_docs()
     }
 
-    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
-        let terms = query_terms(&self.analyzer, text);
+    fn query(&self, query: KeywordQuery<'_>) -> Option<Box<dyn Query>> {
+        let terms = query_terms(&self.analyzer, query.text);
         if terms.is_empty() {
             return None;
         }
         // Side names would pull comparison pages into every question that names one concept,
         // so they only count when the question asks for a comparison.
-        let sides_boost = if asks_for_comparison(text) {
+        let sides_boost = if query.comparison {
             self.boosts.aliases
         } else {
             0.0
@@ -276,22 +260,6 @@ impl KeywordIndex {
         }
         Some(Box::new(BooleanQuery::new(clauses)))
     }
-}
-
-/// Whether a question asks to compare two things: "X vs Y", "X versus Y", "difference between
-/// X and Y", "compare X and Y", "X compared to Y".
-pub fn asks_for_comparison(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    words
-        .iter()
-        .any(|w| matches!(*w, "vs" | "versus" | "compare" | "compared" | "comparison"))
-        || words
-            .windows(2)
-            .any(|p| matches!(p, ["difference" | "differences", "between"]))
 }
 
 /// The analysed, de-duplicated terms of a query, stop words removed when anything else is left.
@@ -325,7 +293,11 @@ pub fn analyzer() -> TextAnalyzer {
 }
 
 impl KeywordRetriever for KeywordIndex {
-    fn search(&self, query: &str, limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
+    fn unit(&self) -> KeywordUnit {
+        self.unit
+    }
+
+    fn search(&self, query: KeywordQuery<'_>, limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
         let err = |e: tantivy::TantivyError| RetrieveError {
             leg: "keyword",
             message: e.to_string(),
@@ -356,32 +328,5 @@ impl KeywordRetriever for KeywordIndex {
             });
         }
         Ok(hits)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::asks_for_comparison;
-
-    #[test]
-    fn comparison_questions_are_recognised() {
-        for q in [
-            "RAG vs fine-tuning",
-            "lstm vs. gru",
-            "GPU versus TPU",
-            "what is the difference between BERT and GPT",
-            "compare LoRA and QLoRA",
-            "supervised compared to unsupervised learning",
-        ] {
-            assert!(asks_for_comparison(q), "{q}");
-        }
-        for q in [
-            "what is RAG",
-            "is GPT-4 generative AI?",
-            "versatile models",
-            "between layers",
-        ] {
-            assert!(!asks_for_comparison(q), "{q}");
-        }
     }
 }

@@ -1,22 +1,21 @@
-//! `landscape`: the command line over the library. Parsing flags, progress bars and terminal
-//! output live here; everything else is in the library.
+//! `landscape`: the command line over the library. Flags, progress bars, terminal output and
+//! exit codes live here; everything else is in the library.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use landscape::chunk::ChunkParams;
-use landscape::corpus::Corpus;
-use landscape::embed::{Embed, EmbeddingCache, LocalModel, ModelPaths};
-use landscape::engine::{Engine, EngineConfig, FuseLevel, Mode, SearchRequest};
-use landscape::fusion::{Aggregation, Fusion, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
-use landscape::indexer::{self, BuildOptions};
-use landscape::keyword::{FieldBoosts, KeywordParams, KeywordUnit};
+use landscape::embed::{LocalModel, ModelPaths};
+use landscape::engine::Engine;
+use landscape::eval::dataset::EvalSet;
+use landscape::eval::runner::{self, ModeSpec};
+use landscape::indexer::{self, Refresh};
+use landscape::request::TextParams;
 use landscape::store::Store;
-use landscape::vector::HnswParams;
+use landscape::tuning::Tuning;
 
 #[derive(Parser)]
 #[command(
@@ -34,7 +33,9 @@ enum Command {
     /// Build a new index generation from the corpus (skipped when it is already up to date).
     Index {
         #[command(flatten)]
-        paths: PathArgs,
+        paths: Paths,
+        #[command(flatten)]
+        tuning: Tuning,
         /// Build even when the live generation is up to date.
         #[arg(long)]
         force: bool,
@@ -42,7 +43,9 @@ enum Command {
     /// Serve the HTTP API; builds or refreshes the index first when needed.
     Serve {
         #[command(flatten)]
-        paths: PathArgs,
+        paths: Paths,
+        #[command(flatten)]
+        tuning: Tuning,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7878", env = "LANDSCAPE_ADDR")]
         addr: String,
@@ -66,7 +69,9 @@ enum Command {
     /// report.md and chart.svg.
     Eval {
         #[command(flatten)]
-        paths: PathArgs,
+        paths: Paths,
+        #[command(flatten)]
+        tuning: Tuning,
         /// A dataset in BEIR layout: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
         #[arg(
             long,
@@ -89,30 +94,32 @@ enum Command {
             value_delimiter = ',',
             default_value = "keyword,semantic,rrf,weighted,dbsf"
         )]
-        modes: Vec<landscape::eval::runner::ModeSpec>,
+        modes: Vec<ModeSpec>,
     },
-    /// Search from the terminal.
+    /// Search from the terminal. Options are checked exactly as the HTTP API checks them.
     Search {
         #[command(flatten)]
-        paths: PathArgs,
+        paths: Paths,
+        #[command(flatten)]
+        tuning: Tuning,
         /// The question or keywords.
         query: String,
-        /// Number of results.
-        #[arg(short, long, default_value_t = 5)]
-        k: usize,
-        /// keyword, semantic or hybrid.
-        #[arg(long, default_value = "hybrid")]
-        mode: Mode,
-        /// How hybrid mode fuses the legs: weighted, rrf or dbsf.
-        #[arg(long, default_value = "weighted")]
-        fusion: String,
-        /// Semantic share of weighted fusion, from 0 to 1.
-        #[arg(long, default_value_t = DEFAULT_SEMANTIC_RATIO)]
-        ratio: f32,
-        /// RRF constant k.
-        #[arg(long, default_value_t = DEFAULT_RRF_K)]
-        rrf_k: f32,
-        /// Show each leg's rank and score.
+        /// Number of results [default: 10].
+        #[arg(short, long)]
+        k: Option<String>,
+        /// keyword, semantic or hybrid [default: hybrid].
+        #[arg(long)]
+        mode: Option<String>,
+        /// How hybrid mode fuses the legs: weighted, rrf or dbsf [default: weighted].
+        #[arg(long)]
+        fusion: Option<String>,
+        /// Semantic share of weighted fusion, from 0 to 1 [default: 0.5].
+        #[arg(long)]
+        ratio: Option<String>,
+        /// RRF constant k [default: 60].
+        #[arg(long)]
+        rrf_k: Option<String>,
+        /// Show each leg's rank and score, and how the answer's names were resolved.
         #[arg(long)]
         explain: bool,
         /// Print the JSON response instead of text.
@@ -121,8 +128,9 @@ enum Command {
     },
 }
 
+/// Where the pages, the index and the model are.
 #[derive(Args, Clone)]
-struct PathArgs {
+struct Paths {
     /// Folder of Markdown pages.
     #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
     corpus: PathBuf,
@@ -135,80 +143,18 @@ struct PathArgs {
     /// ONNX Runtime shared library [default: ~/.cache/landscape/onnxruntime/libonnxruntime.so.1.31.1].
     #[arg(long, env = "LANDSCAPE_ORT_LIB")]
     ort_lib: Option<PathBuf>,
-    /// HNSW links per node (a build parameter).
-    #[arg(long, default_value_t = HnswParams::default().m)]
-    hnsw_m: usize,
-    /// HNSW candidate list while building (a build parameter).
-    #[arg(long, default_value_t = HnswParams::default().ef_construction)]
-    ef_construction: usize,
-    /// HNSW candidate list while searching.
-    #[arg(long, default_value_t = HnswParams::default().ef_search)]
-    ef_search: usize,
-    /// Chunks each leg contributes to fusion.
-    #[arg(long, default_value_t = EngineConfig::default().candidates)]
-    candidates: usize,
-    /// Longest chunk in model tokens, prefix included (a build parameter).
-    #[arg(long, default_value_t = ChunkParams::default().max_tokens)]
-    chunk_tokens: usize,
-    /// Index each page title in its chunks' body text too (a build parameter).
-    #[arg(long, default_value_t = KeywordParams::default().title_in_body, action = clap::ArgAction::Set)]
-    title_in_body: bool,
-    /// What BM25 scores: chunk or page (a build parameter).
-    #[arg(long, default_value = "page")]
-    keyword_unit: KeywordUnit,
-    /// Keyword boost of the title field.
-    #[arg(long, default_value_t = FieldBoosts::default().title)]
-    title_boost: f32,
-    /// Keyword boost of the aliases field.
-    #[arg(long, default_value_t = FieldBoosts::default().aliases)]
-    aliases_boost: f32,
-    /// Hybrid mode fuses chunk rankings or page rankings: chunk or page.
-    #[arg(long, default_value = "page")]
-    fuse_level: FuseLevel,
-    /// A page's score in a leg from its chunks' scores: max or sum.
-    #[arg(long, default_value = "max")]
-    aggregation: Aggregation,
 }
 
-impl PathArgs {
-    fn build_options(&self) -> BuildOptions {
-        BuildOptions {
-            hnsw: HnswParams {
-                m: self.hnsw_m.max(2),
-                ef_construction: self.ef_construction.max(1),
-                ef_search: self.ef_search.max(1),
-            },
-            chunk: ChunkParams {
-                max_tokens: self.chunk_tokens.clamp(32, landscape::embed::MAX_TOKENS),
-                ..ChunkParams::default()
-            },
-            keyword: KeywordParams {
-                title_in_body: self.title_in_body,
-                unit: self.keyword_unit,
-            },
-            ..BuildOptions::default()
-        }
-    }
-
-    fn engine_config(&self) -> EngineConfig {
-        EngineConfig {
-            ef_search: self.ef_search.max(1),
-            candidates: self.candidates.clamp(1, 10_000),
-            fuse_level: self.fuse_level,
-            boosts: FieldBoosts {
-                title: self.title_boost.max(0.0),
-                aliases: self.aliases_boost.max(0.0),
-                body: 1.0,
-            },
-            aggregation: self.aggregation,
-        }
-    }
-
+impl Paths {
     fn model(&self) -> Result<LocalModel> {
         let paths = ModelPaths::resolve(self.model_dir.clone(), self.ort_lib.clone());
         Ok(LocalModel::load(&paths)?)
     }
 }
+
+mod cli;
+
+use cli::output;
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
@@ -219,27 +165,40 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Index { paths, force } => {
-            let model = paths.model()?;
-            index(&paths, &model, force)?;
-            Ok(())
-        }
-        Command::Serve { paths, addr } => serve(&paths, &addr),
+        Command::Index {
+            paths,
+            tuning,
+            force,
+        } => refresh(&paths, &tuning, &paths.model()?, force, false),
+        Command::Serve {
+            paths,
+            tuning,
+            addr,
+        } => serve(&paths, &tuning, &addr),
         Command::Check {
             corpus,
             spec,
             no_spec,
-        } => check(&corpus, spec, no_spec),
+        } => output::check(&corpus, spec, no_spec),
         Command::Eval {
             paths,
+            tuning,
             dataset,
             questions,
             split,
             out,
             modes,
-        } => eval(&paths, dataset, questions, &split, out, &modes),
+        } => {
+            let set = match (&dataset, &questions) {
+                (Some(dir), _) => EvalSet::load_beir(dir, &split)?,
+                (None, Some(file)) => EvalSet::load_questions(file, &paths.corpus)?,
+                (None, None) => bail!("pass --dataset DIR or --questions FILE"),
+            };
+            eval(&paths, &tuning, &set, out, &modes)
+        }
         Command::Search {
             paths,
+            tuning,
             query,
             k,
             mode,
@@ -249,97 +208,101 @@ fn main() -> Result<()> {
             explain,
             json,
         } => {
-            let model = Arc::new(paths.model()?);
-            ensure_index(&paths, &model)?;
-            let engine = Engine::open(&Store::new(&paths.index), model, paths.engine_config())?;
-            let fusion = match fusion.as_str() {
-                "weighted" if (0.0..=1.0).contains(&ratio) => Fusion::Weighted {
-                    semantic_ratio: ratio,
-                },
-                "weighted" => bail!("--ratio is {ratio}; it must be from 0 to 1"),
-                "rrf" if rrf_k > 0.0 => Fusion::Rrf { k: rrf_k },
-                "rrf" => bail!("--rrf-k is {rrf_k}; it must be above 0"),
-                "dbsf" => Fusion::Dbsf,
-                other => bail!("unknown fusion `{other}`; use weighted, rrf or dbsf"),
-            };
-            if query.trim().is_empty() {
-                bail!("the query is empty");
-            }
-            let response = engine.search(&SearchRequest {
-                query,
-                k: k.clamp(1, 100),
+            // Checked before the model loads, so a bad option fails at once.
+            let request = TextParams {
+                q: Some(query),
+                k,
                 mode,
                 fusion,
-                explain,
-            })?;
+                ratio,
+                rrf_k,
+                explain: explain.then(|| "true".to_string()),
+            }
+            .parse()?
+            .validate()?;
+            let engine = open_engine(&paths, &tuning)?;
+            let response = engine.search(&request)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&response)?);
             } else {
-                print_results(&engine, &response);
+                output::print_results(&engine, &response);
             }
             Ok(())
         }
     }
 }
 
-/// Builds a generation (unless up to date and not forced), with a progress bar for embedding.
-fn index(paths: &PathArgs, model: &LocalModel, force: bool) -> Result<()> {
-    let corpus = load_corpus(&paths.corpus)?;
-    let store = Store::new(&paths.index);
-    let options = paths.build_options();
-    if !force && indexer::is_up_to_date(&store, &corpus, model, &options)? {
-        eprintln!("index is up to date with {}", paths.corpus.display());
-        return Ok(());
-    }
-    let started = Instant::now();
+/// A progress bar for embedding, fed by the library's `progress(done, total)` callbacks.
+fn embedding_bar() -> (ProgressBar, impl FnMut(usize, usize)) {
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "embedding {bar:40} {pos}/{len} chunks ({per_sec}, eta {eta})",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = indexer::build(
+    let feed = bar.clone();
+    (bar, move |done: usize, total: usize| {
+        feed.set_length(total as u64);
+        feed.set_position(done as u64);
+    })
+}
+
+/// Builds the live generation when the corpus changed. With `keep_serving`, a corpus that
+/// cannot be indexed leaves the previous generation live with a warning instead of failing.
+fn refresh(
+    paths: &Paths,
+    tuning: &Tuning,
+    model: &LocalModel,
+    force: bool,
+    keep_serving: bool,
+) -> Result<()> {
+    let store = Store::new(&paths.index);
+    let (bar, mut progress) = embedding_bar();
+    let refreshed = indexer::refresh(
         &store,
-        &corpus,
+        &paths.corpus,
         model,
         model.token_counter(),
-        &options,
-        &mut |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    )?;
-    bar.finish_and_clear();
-    eprintln!(
-        "built {} from {} pages: {} chunks ({} embedded, {} from cache) in {:.1}s",
-        report.manifest.generation,
-        report.manifest.pages,
-        report.manifest.chunks,
-        report.embedded,
-        report.cached,
-        started.elapsed().as_secs_f64()
+        &tuning.build_options(),
+        force,
+        &mut progress,
     );
+    bar.finish_and_clear();
+    match refreshed? {
+        Refresh::UpToDate => eprintln!("index is up to date with {}", paths.corpus.display()),
+        Refresh::Built(report) => eprintln!(
+            "built {} from {} pages: {} chunks ({} embedded, {} from cache) in {:.1}s",
+            report.manifest.generation,
+            report.manifest.pages,
+            report.manifest.chunks,
+            report.embedded,
+            report.cached,
+            report.elapsed.as_secs_f64()
+        ),
+        Refresh::KeptPrevious(e) if keep_serving => {
+            eprintln!("warning: {e:#}\nwarning: serving the previous index generation")
+        }
+        Refresh::KeptPrevious(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
-fn eval(
-    paths: &PathArgs,
-    dataset: Option<PathBuf>,
-    questions: Option<PathBuf>,
-    split: &str,
-    out: Option<PathBuf>,
-    modes: &[landscape::eval::runner::ModeSpec],
-) -> Result<()> {
-    use landscape::eval::dataset::EvalSet;
-    use landscape::eval::report::Report;
-    use landscape::eval::runner;
+/// The live generation, refreshed first; a broken corpus keeps the previous one serving.
+fn open_engine(paths: &Paths, tuning: &Tuning) -> Result<Engine> {
+    let model = Arc::new(paths.model()?);
+    refresh(paths, tuning, &model, false, true)?;
+    let store = Store::new(&paths.index);
+    Ok(Engine::open(&store, model, tuning.engine_config())?)
+}
 
+fn eval(
+    paths: &Paths,
+    tuning: &Tuning,
+    set: &EvalSet,
+    out: Option<PathBuf>,
+    modes: &[ModeSpec],
+) -> Result<()> {
     let started = Instant::now();
-    let set = match (&dataset, &questions) {
-        (Some(dir), _) => EvalSet::load_beir(dir, split)?,
-        (None, Some(file)) => EvalSet::load_questions(file, &paths.corpus)?,
-        (None, None) => bail!("pass --dataset DIR or --questions FILE"),
-    };
     eprintln!(
         "{}: {} documents, {} judged queries",
         set.name,
@@ -348,60 +311,22 @@ fn eval(
     );
     let model = Arc::new(paths.model()?);
     let store = Store::new(paths.index.join("eval").join(&set.name));
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template(
-            "embedding {bar:40} {pos}/{len} chunks ({per_sec}, eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let prepared = runner::prepare_index(
-        &set,
-        &store,
-        model.clone(),
-        model.token_counter(),
-        &paths.build_options(),
-        paths.engine_config(),
-        &mut |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    )?;
+    let (bar, mut progress) = embedding_bar();
+    let counter = model.token_counter().clone();
+    let report = runner::evaluate(set, &store, model, &counter, tuning, modes, &mut progress);
     bar.finish_and_clear();
-    let engine = &prepared.engine;
+    let report = report?;
     eprintln!(
         "index {} ({} chunks) {} in {:.1}s",
-        engine.manifest().generation,
-        engine.manifest().chunks,
-        if prepared.built { "built" } else { "reused" },
-        prepared.elapsed.as_secs_f64()
+        report.generation,
+        report.chunks,
+        if report.index_built {
+            "built"
+        } else {
+            "reused"
+        },
+        report.index_seconds
     );
-    let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
-    let query_vectors = runner::embed_queries(&set, model.as_ref(), &mut cache)?;
-    let modes = runner::run_modes(&set, engine, &query_vectors, modes)?;
-    let hnsw_recall_at_10 = runner::hnsw_recall_at_10(engine, &cache, &query_vectors)?;
-    let verdicts = runner::score_verdicts(&set, engine)?;
-    let mut report = Report {
-        hnsw_recall_at_10,
-        verdicts,
-        dataset: set.name.clone(),
-        source: set.source.display().to_string(),
-        documents: set.corpus.pages().len(),
-        chunks: engine.manifest().chunks,
-        queries: set.queries.len(),
-        model: engine.manifest().model.clone(),
-        build: paths.build_options(),
-        engine: paths.engine_config(),
-        generation: engine.manifest().generation.clone(),
-        index_built: prepared.built,
-        index_seconds: prepared.elapsed.as_secs_f64(),
-        per_query: modes
-            .iter()
-            .map(|m| (m.spec.name.clone(), m.per_query.clone()))
-            .collect(),
-        modes,
-        by_type: Default::default(),
-    };
-    report.summarise_types(&set.types);
     let out = out.unwrap_or_else(|| store.root().join("report"));
     let written = report.write(&out)?;
     println!("{}", report.markdown());
@@ -414,103 +339,8 @@ fn eval(
     Ok(())
 }
 
-fn check(dir: &Path, spec: Option<PathBuf>, no_spec: bool) -> Result<()> {
-    use landscape::corpus::check::{self, Spec};
-    let corpus = match Corpus::load(dir) {
-        Ok(c) => c,
-        Err(e) => {
-            println!("{e}");
-            bail!("the corpus does not load");
-        }
-    };
-    let spec_dir = spec.or_else(|| {
-        let default = PathBuf::from("../shared/spec");
-        if no_spec {
-            return None;
-        }
-        default.join("concepts.tsv").exists().then_some(default)
-    });
-    let spec = match &spec_dir {
-        Some(d) => {
-            Some(Spec::load(d).with_context(|| format!("cannot read spec in {}", d.display()))?)
-        }
-        None => None,
-    };
-    let report = check::check(&corpus, dir, spec.as_ref());
-    for p in &report.problems {
-        println!("{}:{}: {}", dir.join(&p.file).display(), p.line, p.message);
-    }
-    let concepts = corpus
-        .pages()
-        .iter()
-        .filter(|p| p.kind == landscape::corpus::PageKind::Concept)
-        .count();
-    println!(
-        "{} pages: {concepts} concepts, {} comparisons; roots: {}",
-        corpus.pages().len(),
-        corpus.pages().len() - concepts,
-        report
-            .roots
-            .iter()
-            .map(|(id, _)| id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    match (&report.coverage, &spec) {
-        (Some(coverage), Some(spec)) => {
-            println!("{coverage}");
-            let (concepts, comparisons) = check::missing(&corpus, spec);
-            if !concepts.is_empty() {
-                println!("missing concepts: {}", concepts.join(", "));
-            }
-            if !comparisons.is_empty() {
-                println!("missing comparisons: {}", comparisons.join(", "));
-            }
-        }
-        _ => println!("coverage: no spec (pass --spec DIR)"),
-    }
-    if !report.passed() {
-        let incomplete = report.coverage.as_ref().is_some_and(|c| !c.complete());
-        bail!(
-            "{} problem(s){}",
-            report.problems.len(),
-            if incomplete {
-                "; spec coverage is incomplete"
-            } else {
-                ""
-            }
-        );
-    }
-    println!("ok");
-    Ok(())
-}
-
-fn load_corpus(dir: &Path) -> Result<Corpus> {
-    Corpus::load(dir).with_context(|| format!("nothing was indexed from {}", dir.display()))
-}
-
-/// Makes sure a usable, up-to-date generation exists. If the corpus is broken but an older
-/// generation exists, that generation keeps serving and the problems are reported.
-fn ensure_index(paths: &PathArgs, model: &LocalModel) -> Result<()> {
-    let store = Store::new(&paths.index);
-    match index(paths, model, false) {
-        Ok(()) => Ok(()),
-        Err(e) if store.current_name().ok().flatten().is_some() => {
-            eprintln!("warning: {e:#}\nwarning: serving the previous index generation");
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn serve(paths: &PathArgs, addr: &str) -> Result<()> {
-    let model = Arc::new(paths.model()?);
-    ensure_index(paths, &model)?;
-    let engine = Arc::new(Engine::open(
-        &Store::new(&paths.index),
-        model,
-        paths.engine_config(),
-    )?);
+fn serve(paths: &Paths, tuning: &Tuning, addr: &str) -> Result<()> {
+    let engine = Arc::new(open_engine(paths, tuning)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -521,7 +351,7 @@ fn serve(paths: &PathArgs, addr: &str) -> Result<()> {
         let local = listener.local_addr()?;
         tracing::info!(
             "serving {} on http://{local}/search?q=...",
-            engine.manifest().generation
+            engine.generation()
         );
         landscape::http::serve(listener, engine, shutdown_signal()).await?;
         tracing::info!("stopped");
@@ -549,141 +379,4 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-fn print_results(engine: &Engine, response: &landscape::engine::SearchResponse) {
-    use std::io::IsTerminal;
-    let colour = std::io::stdout().is_terminal();
-    let (bold, mark, reset) = if colour {
-        ("\x1b[1m", "\x1b[33;1m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
-    if let Some(answer) = &response.answer {
-        print_answer(answer, bold, mark, reset);
-    }
-    println!(
-        "{} result(s) for \"{}\" ({:?}, {:.1} ms)\n",
-        response.results.len(),
-        response.query,
-        response.mode,
-        response.took_ms
-    );
-    for (i, r) in response.results.iter().enumerate() {
-        let ancestry: Vec<&str> = r
-            .ancestry
-            .iter()
-            .filter_map(|id| engine.page(id).map(|p| p.title.as_str()))
-            .collect();
-        println!("{:>2}. {bold}{}{reset}  [{}]", i + 1, r.title, r.id);
-        if !ancestry.is_empty() {
-            println!("    {}", ancestry.join(" › "));
-        }
-        println!(
-            "    {}: {}",
-            r.section,
-            terminal_highlight(&r.passage, &r.highlights, mark, reset)
-        );
-        if let Some(e) = &r.explain {
-            let leg = |l: Option<landscape::fusion::LegRank>| {
-                l.map(|l| format!("#{} ({:.3})", l.rank, l.score))
-                    .unwrap_or_else(|| "-".into())
-            };
-            println!(
-                "    keyword {}  semantic {}  fused {:.4}",
-                leg(e.keyword),
-                leg(e.semantic),
-                e.fused
-            );
-        }
-        println!();
-    }
-}
-
-/// The answer block above the results: the verdict or statement, the path, the cited passages
-/// and, with `--explain`, how each name was resolved.
-fn print_answer(answer: &landscape::answer::Answer, bold: &str, mark: &str, reset: &str) {
-    println!("{bold}Answer{reset}: {}", answer.text);
-    if !answer.path.is_empty() {
-        let mut chain = answer.path[0].from.title.clone();
-        for step in &answer.path {
-            chain.push_str(&format!(
-                " —{}→ {}",
-                serde_plain(&step.relation),
-                step.to.title
-            ));
-        }
-        println!("  path: {chain}");
-    }
-    for ancestry in &answer.ancestries {
-        let titles: Vec<&str> = ancestry.iter().map(|c| c.title.as_str()).collect();
-        println!("  ancestry: {}", titles.join(" › "));
-    }
-    if let Some(link) = &answer.link {
-        println!("  page: {link}");
-    }
-    for c in &answer.citations {
-        println!(
-            "  “{}” ({}, {})",
-            terminal_highlight(&c.passage, &c.highlights, mark, reset),
-            c.title,
-            c.section
-        );
-    }
-    if let Some(explain) = &answer.explain {
-        for r in &explain.resolutions {
-            let how = serde_plain(&r.method);
-            let search = r
-                .search
-                .as_ref()
-                .map(|s| {
-                    format!(
-                        ", search: {} similarity {:.3} (threshold {:.2})",
-                        s.page, s.similarity, s.threshold
-                    )
-                })
-                .unwrap_or_default();
-            println!(
-                "  “{}” → {} by {how}{}, confidence {:.2}{search}",
-                r.mention,
-                r.concept.as_deref().unwrap_or("nothing"),
-                r.matched
-                    .as_ref()
-                    .map(|m| format!(" “{m}”"))
-                    .unwrap_or_default(),
-                r.confidence
-            );
-        }
-    }
-    println!();
-}
-
-/// A unit enum's JSON name ("is-a", "misspelling") for terminal output.
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn terminal_highlight(
-    text: &str,
-    ranges: &[std::ops::Range<usize>],
-    mark: &str,
-    reset: &str,
-) -> String {
-    let mut out = String::new();
-    let mut last = 0;
-    for r in ranges {
-        if r.start < last || r.end > text.len() {
-            continue;
-        }
-        out.push_str(&text[last..r.start]);
-        out.push_str(mark);
-        out.push_str(&text[r.clone()]);
-        out.push_str(reset);
-        last = r.end;
-    }
-    out.push_str(&text[last..]);
-    out
 }

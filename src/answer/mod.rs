@@ -46,8 +46,10 @@ pub enum Verdict {
 pub struct ConceptRef {
     pub id: String,
     pub title: String,
-    /// The concept's route in the HTTP API.
-    pub link: String,
+    /// Where a reader finds the concept; set by the front end ([`Answer::link`]), which
+    /// alone knows its routes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// One edge of an answer's path, with titles.
@@ -90,13 +92,121 @@ pub struct Answer {
     /// say no).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ancestries: Vec<Vec<ConceptRef>>,
-    /// The page that answers it, for comparisons.
+    /// The id of the page that answers it (the comparison page, or the defined concept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// Where a reader finds that page; set by the front end ([`Answer::link`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Passages that state the answer.
     pub citations: Vec<Citation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<AnswerExplain>,
+}
+
+impl Answer {
+    /// An answer of `kind` with its text and concepts, and nothing else yet: each kind's
+    /// constructor below adds what that kind carries.
+    fn of(kind: AnswerKind, text: String, concepts: Vec<ConceptRef>) -> Answer {
+        Answer {
+            kind,
+            verdict: None,
+            text,
+            concepts,
+            path: Vec::new(),
+            reason: None,
+            ancestries: Vec::new(),
+            page: None,
+            link: None,
+            citations: Vec::new(),
+            explain: None,
+        }
+    }
+
+    /// "Yes", with the path that shows it and the passages that state each step.
+    fn yes(kind: AnswerKind, text: String, concepts: Vec<ConceptRef>) -> Answer {
+        Answer {
+            verdict: Some(Verdict::Yes),
+            ..Answer::of(kind, text, concepts)
+        }
+    }
+
+    /// "No" and why; both sides' ancestries show where each sits.
+    fn no(
+        kind: AnswerKind,
+        reason: String,
+        concepts: Vec<ConceptRef>,
+        ancestries: Vec<Vec<ConceptRef>>,
+    ) -> Answer {
+        Answer {
+            verdict: Some(Verdict::No),
+            reason: Some(reason.clone()),
+            ancestries,
+            ..Answer::of(kind, format!("No. {reason}"), concepts)
+        }
+    }
+
+    /// A verdict that cannot be given, or a comparison that cannot be made, and why.
+    fn unresolved(
+        kind: AnswerKind,
+        lead: &str,
+        reason: String,
+        concepts: Vec<ConceptRef>,
+    ) -> Answer {
+        Answer {
+            verdict: matches!(kind, AnswerKind::IsA | AnswerKind::PartOf)
+                .then_some(Verdict::Unknown),
+            reason: Some(reason.clone()),
+            ..Answer::of(kind, format!("{lead}: {reason}"), concepts)
+        }
+    }
+
+    /// An answer read off a page: a comparison page's first statement, or a definition.
+    fn from_page(
+        kind: AnswerKind,
+        page: &str,
+        statement: Citation,
+        concepts: Vec<ConceptRef>,
+    ) -> Answer {
+        Answer {
+            page: Some(page.to_string()),
+            ..Answer::of(kind, statement.passage.clone(), concepts)
+        }
+        .cited(vec![statement])
+    }
+
+    fn along(mut self, path: Vec<PathStep>) -> Answer {
+        self.path = path;
+        self
+    }
+
+    fn cited(mut self, citations: Vec<Citation>) -> Answer {
+        self.citations = citations;
+        self
+    }
+
+    fn with_ancestries(mut self, ancestries: Vec<Vec<ConceptRef>>) -> Answer {
+        self.ancestries = ancestries;
+        self
+    }
+
+    fn with_explain(mut self, explain: Option<AnswerExplain>) -> Answer {
+        self.explain = explain;
+        self
+    }
+
+    /// Sets every link of the answer from a page id: the front end decides what a link
+    /// looks like (the HTTP API links to `/concepts/{id}`).
+    pub fn link(&mut self, link_of: impl Fn(&str) -> String) {
+        let mut set = |c: &mut ConceptRef| c.link = Some(link_of(&c.id));
+        self.concepts.iter_mut().for_each(&mut set);
+        for step in &mut self.path {
+            set(&mut step.from);
+            set(&mut step.to);
+        }
+        self.ancestries.iter_mut().flatten().for_each(&mut set);
+        self.link = self.page.as_deref().map(&link_of);
+    }
 }
 
 /// What answering needs: the pages, their names, the analyzer for highlighting, and a way to
@@ -121,7 +231,7 @@ impl<E> Context<'_, E> {
         ConceptRef {
             id: id.to_string(),
             title: self.corpus.get(id).map_or(id, short_title).to_string(),
-            link: format!("/concepts/{id}"),
+            link: None,
         }
     }
 
@@ -323,152 +433,153 @@ fn is_a<E>(
         Asked::IsA => AnswerKind::IsA,
         Asked::PartOf => AnswerKind::PartOf,
     };
-    let explain_of =
-        |rx: &Resolution, ry: &Resolution| explained(cuts.to_vec(), vec![rx.clone(), ry.clone()]);
+    let explain = explained(cuts.to_vec(), vec![rx.clone(), ry.clone()]);
     let (Some(x), Some(y)) = (rx.concept.clone(), ry.concept.clone()) else {
         return Ok(unresolved(
             ctx,
             kind,
             "Unknown",
-            vec![rx.clone(), ry.clone()],
+            vec![rx, ry],
             cuts.to_vec(),
         ));
     };
     let concepts = vec![ctx.concept(&x), ctx.concept(&y)];
-    let (tx, ty) = (ctx.title(&x), ctx.title(&y));
     let answer = match reason::judge(ctx.corpus, &x, &y, asked) {
-        Finding::Yes(steps) if steps.is_empty() => Answer {
-            kind,
-            verdict: Some(Verdict::Yes),
-            text: format!("Yes: both names stand for {tx}."),
-            concepts,
-            path: Vec::new(),
-            reason: None,
-            ancestries: Vec::new(),
-            link: None,
-            citations: ctx.define_citation(&x).into_iter().collect(),
-            explain: explain_of(&rx, &ry),
-        },
-        Finding::Yes(steps) => Answer {
-            kind,
-            verdict: Some(Verdict::Yes),
-            text: format!("Yes. {}.", ctx.chain(&steps)),
-            concepts,
-            path: ctx.steps(&steps),
-            reason: None,
-            ancestries: Vec::new(),
-            link: None,
-            citations: ctx.cite_steps(&steps),
-            explain: explain_of(&rx, &ry),
-        },
+        Finding::Yes(steps) if steps.is_empty() => {
+            let text = format!("Yes: both names stand for {}.", ctx.title(&x));
+            Answer::yes(kind, text, concepts).cited(ctx.define_citation(&x).into_iter().collect())
+        }
+        Finding::Yes(steps) => Answer::yes(kind, format!("Yes. {}.", ctx.chain(&steps)), concepts)
+            .along(ctx.steps(&steps))
+            .cited(ctx.cite_steps(&steps)),
         Finding::No(because) => {
-            let (reason, steps, mut citations) = match &because {
-                NoBecause::Reversed(p) => (
-                    format!("It is the other way round: {}.", ctx.chain(p)),
-                    p.clone(),
-                    ctx.cite_steps(p),
-                ),
-                NoBecause::PartNotKind(p) => (
-                    format!(
-                        "{}: being part of {ty} is not being a kind of it.",
-                        ctx.chain(p)
-                    ),
-                    p.clone(),
-                    ctx.cite_steps(p),
-                ),
-                NoBecause::Alternative(step) => {
-                    let mut text = format!(
-                        "{} is an alternative to {}",
-                        ctx.title(&step.from),
-                        ctx.title(&step.to)
-                    );
-                    if step.from != x {
-                        text = format!("{tx} is a kind of {}, and {text}", ctx.title(&step.from));
-                    }
-                    (
-                        format!("{text}, not a kind of it."),
-                        vec![step.clone()],
-                        ctx.cite_steps(std::slice::from_ref(step)),
-                    )
-                }
-                NoBecause::Siblings {
-                    common,
-                    left,
-                    right,
-                } => {
-                    let tc = ctx.title(common);
-                    // The child of the common ancestor each side descends through.
-                    let branch = |p: &[Step]| p.last().map(|s| s.from.clone());
-                    let text = match (branch(left), branch(right)) {
-                        _ if common == &y => {
-                            format!("{tx} and {ty} are related, but {tx} is not a kind of {ty}")
-                        }
-                        (Some(bx), Some(by)) => {
-                            let x_part = match left.first() {
-                                Some(first) if first.to == *common => {
-                                    format!("{tx} is a kind of {tc}")
-                                }
-                                Some(first) if first.to == bx => {
-                                    format!("{tx} is a kind of {}", ctx.title(&bx))
-                                }
-                                Some(first) => format!(
-                                    "{tx} is a kind of {}, under {}",
-                                    ctx.title(&first.to),
-                                    ctx.title(&bx)
-                                ),
-                                None => tx.clone(),
-                            };
-                            let y_part = if by == y {
-                                format!("{ty} is another kind of {tc}")
-                            } else {
-                                format!("{ty} is under {}, another kind of {tc}", ctx.title(&by))
-                            };
-                            format!("{x_part}; {y_part}")
-                        }
-                        _ => format!("{tx} and {ty} are both under {tc}, in different branches"),
-                    };
-                    // Both ancestries are in the answer; a path would read as one chain.
-                    (format!("{text}."), Vec::new(), Vec::new())
-                }
-                NoBecause::Unrelated => {
-                    let root = |id: &str| {
-                        let chain = ctx.corpus.graph().breadcrumbs(id);
-                        chain.first().cloned().unwrap_or_else(|| id.to_string())
-                    };
-                    let (root_x, root_y) = (root(&x), root(&y));
-                    let mut text = format!("{tx} and {ty} share no ancestor in the concept graph");
-                    if let Some(why) = ctx.corpus.get(&root_x).and_then(|p| p.root_reason.as_ref())
-                    {
-                        text.push_str(&format!(
-                            "; {} is a root of its own ({why})",
-                            ctx.title(&root_x)
-                        ));
-                    } else if root_x != root_y {
-                        text.push_str(&format!("; {tx} descends from {}", ctx.title(&root_x)));
-                    }
-                    (format!("{text}."), Vec::new(), Vec::new())
-                }
-            };
+            let (reason, steps) = no_reason(ctx, &x, &y, &because);
+            let mut citations = ctx.cite_steps(&steps);
             if citations.is_empty() {
                 // What each side is, in its own page's words.
                 citations.extend(ctx.define_citation(&x));
                 citations.extend(ctx.define_citation(&y));
             }
-            Answer {
-                kind,
-                verdict: Some(Verdict::No),
-                text: format!("No. {reason}"),
-                concepts,
-                path: ctx.steps(&steps),
-                reason: Some(reason),
-                ancestries: vec![ctx.ancestry(&x), ctx.ancestry(&y)],
-                link: None,
-                citations,
-                explain: explain_of(&rx, &ry),
-            }
+            let ancestries = vec![ctx.ancestry(&x), ctx.ancestry(&y)];
+            Answer::no(kind, reason, concepts, ancestries)
+                .along(ctx.steps(&steps))
+                .cited(citations)
         }
     };
-    Ok(answer)
+    Ok(answer.with_explain(explain))
+}
+
+/// The sentence that says why not, and the path it stands on (empty when the reason is two
+/// ancestries rather than one chain).
+fn no_reason<E>(
+    ctx: &Context<'_, E>,
+    x: &str,
+    y: &str,
+    because: &NoBecause,
+) -> (String, Vec<Step>) {
+    let (tx, ty) = (ctx.title(x), ctx.title(y));
+    match because {
+        NoBecause::Reversed(p) => (
+            format!("It is the other way round: {}.", ctx.chain(p)),
+            p.clone(),
+        ),
+        NoBecause::PartNotKind(p) => (
+            format!(
+                "{}: being part of {ty} is not being a kind of it.",
+                ctx.chain(p)
+            ),
+            p.clone(),
+        ),
+        NoBecause::Alternative(step) => (alternative_reason(ctx, x, step), vec![step.clone()]),
+        NoBecause::BuiltOn(p) => (
+            format!(
+                "{tx} is not itself a kind of {ty}, but it is built on one: {}.",
+                ctx.chain(p)
+            ),
+            p.clone(),
+        ),
+        NoBecause::Siblings {
+            common,
+            left,
+            right,
+        } => (siblings_reason(ctx, x, y, common, left, right), Vec::new()),
+        NoBecause::Unrelated => (unrelated_reason(ctx, x, y), Vec::new()),
+    }
+}
+
+/// "RAG is an alternative to Fine-tuning, not a kind of it."
+fn alternative_reason<E>(ctx: &Context<'_, E>, x: &str, step: &Step) -> String {
+    let mut text = format!(
+        "{} is an alternative to {}",
+        ctx.title(&step.from),
+        ctx.title(&step.to)
+    );
+    if step.from != x {
+        text = format!(
+            "{} is a kind of {}, and {text}",
+            ctx.title(x),
+            ctx.title(&step.from)
+        );
+    }
+    format!("{text}, not a kind of it.")
+}
+
+/// "LSTM is a kind of Recurrent Neural Network; Transformer is another kind of Neural
+/// Network." Both ancestries are in the answer; a path would read as one chain.
+fn siblings_reason<E>(
+    ctx: &Context<'_, E>,
+    x: &str,
+    y: &str,
+    common: &str,
+    left: &[Step],
+    right: &[Step],
+) -> String {
+    let (tx, ty, tc) = (ctx.title(x), ctx.title(y), ctx.title(common));
+    if common == y {
+        return format!("{tx} and {ty} are related, but {tx} is not a kind of {ty}.");
+    }
+    // The child of the common ancestor each side descends through.
+    let branch = |p: &[Step]| p.last().map(|s| s.from.clone());
+    let (Some(bx), Some(by)) = (branch(left), branch(right)) else {
+        return format!("{tx} and {ty} are both under {tc}, in different branches.");
+    };
+    let x_part = match left.first() {
+        Some(first) if first.to == common => format!("{tx} is a kind of {tc}"),
+        Some(first) if first.to == bx => format!("{tx} is a kind of {}", ctx.title(&bx)),
+        Some(first) => format!(
+            "{tx} is a kind of {}, under {}",
+            ctx.title(&first.to),
+            ctx.title(&bx)
+        ),
+        None => tx.clone(),
+    };
+    let y_part = if by == y {
+        format!("{ty} is another kind of {tc}")
+    } else {
+        format!("{ty} is under {}, another kind of {tc}", ctx.title(&by))
+    };
+    format!("{x_part}; {y_part}.")
+}
+
+/// "X and Y share no ancestor in the concept graph", with the root's own reason when X
+/// descends from a documented root.
+fn unrelated_reason<E>(ctx: &Context<'_, E>, x: &str, y: &str) -> String {
+    let (tx, ty) = (ctx.title(x), ctx.title(y));
+    let root = |id: &str| {
+        let chain = ctx.corpus.graph().breadcrumbs(id);
+        chain.first().cloned().unwrap_or_else(|| id.to_string())
+    };
+    let (root_x, root_y) = (root(x), root(y));
+    let mut text = format!("{tx} and {ty} share no ancestor in the concept graph");
+    if let Some(why) = ctx.corpus.get(&root_x).and_then(|p| p.root_reason.as_ref()) {
+        text.push_str(&format!(
+            "; {} is a root of its own ({why})",
+            ctx.title(&root_x)
+        ));
+    } else if root_x != root_y {
+        text.push_str(&format!("; {tx} descends from {}", ctx.title(&root_x)));
+    }
+    format!("{text}.")
 }
 
 /// The answer when a side names nothing the corpus describes: `unknown` for a verdict, no
@@ -490,22 +601,12 @@ fn unresolved<E>(
         missing.join(" and "),
         if missing.len() == 1 { "is" } else { "are" }
     );
-    Answer {
-        kind,
-        verdict: matches!(kind, AnswerKind::IsA | AnswerKind::PartOf).then_some(Verdict::Unknown),
-        text: format!("{lead}: {reason}"),
-        concepts: resolutions
-            .iter()
-            .filter_map(|r| r.concept.as_deref())
-            .map(|id| ctx.concept(id))
-            .collect(),
-        path: Vec::new(),
-        reason: Some(reason),
-        ancestries: Vec::new(),
-        link: None,
-        citations: Vec::new(),
-        explain: explained(cuts, resolutions),
-    }
+    let concepts = resolutions
+        .iter()
+        .filter_map(|r| r.concept.as_deref())
+        .map(|id| ctx.concept(id))
+        .collect();
+    Answer::unresolved(kind, lead, reason, concepts).with_explain(explained(cuts, resolutions))
 }
 
 fn comparison<E>(
@@ -527,6 +628,7 @@ fn comparison<E>(
         ));
     };
     let concepts = vec![ctx.concept(&l), ctx.concept(&r)];
+    let explain = explained(Vec::new(), resolutions);
     let page = ctx.corpus.pages().iter().find(|p| {
         p.kind == PageKind::Comparison
             && p.compares.len() == 2
@@ -540,18 +642,10 @@ fn comparison<E>(
             ctx.corpus.get(&r).map(cite::names_of).unwrap_or_default()
         );
         let statement = cite::opening(ctx.analyzer, page, COMPARISON_SECTIONS[0], 1, &terms);
-        return Ok(Answer {
-            kind: AnswerKind::Comparison,
-            verdict: None,
-            text: statement.passage.clone(),
-            concepts,
-            path: Vec::new(),
-            reason: None,
-            ancestries: Vec::new(),
-            link: Some(format!("/concepts/{}", page.id)),
-            citations: vec![statement],
-            explain: explained(Vec::new(), resolutions),
-        });
+        return Ok(
+            Answer::from_page(AnswerKind::Comparison, &page.id, statement, concepts)
+                .with_explain(explain),
+        );
     }
     let (tl, tr) = (ctx.title(&l), ctx.title(&r));
     let text = match reason::nearest_common_ancestor(ctx.corpus, &l, &r) {
@@ -560,21 +654,12 @@ fn comparison<E>(
         Some(c) => format!("{tl} and {tr} are both kinds of {}.", ctx.title(&c)),
         None => format!("{tl} and {tr} share no ancestor in the concept graph."),
     };
-    Ok(Answer {
-        kind: AnswerKind::Comparison,
-        verdict: None,
-        text: format!("There is no comparison page for these two yet. {text}"),
-        concepts,
-        path: Vec::new(),
-        reason: None,
-        ancestries: vec![ctx.ancestry(&l), ctx.ancestry(&r)],
-        link: None,
-        citations: [ctx.define_citation(&l), ctx.define_citation(&r)]
-            .into_iter()
-            .flatten()
-            .collect(),
-        explain: explained(Vec::new(), resolutions),
-    })
+    let text = format!("There is no comparison page for these two yet. {text}");
+    let citations = [ctx.define_citation(&l), ctx.define_citation(&r)];
+    Ok(Answer::of(AnswerKind::Comparison, text, concepts)
+        .with_ancestries(vec![ctx.ancestry(&l), ctx.ancestry(&r)])
+        .cited(citations.into_iter().flatten().collect())
+        .with_explain(explain))
 }
 
 fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<Option<Answer>, E> {
@@ -586,16 +671,10 @@ fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<
     let Some(citation) = ctx.define_citation(&id) else {
         return Ok(None);
     };
-    Ok(Some(Answer {
-        kind: AnswerKind::Definition,
-        verdict: None,
-        text: citation.passage.clone(),
-        concepts: vec![ctx.concept(&id)],
-        path: Vec::new(),
-        reason: None,
-        ancestries: vec![ctx.ancestry(&id)],
-        link: Some(format!("/concepts/{id}")),
-        citations: vec![citation],
-        explain: explained(Vec::new(), vec![r]),
-    }))
+    let concepts = vec![ctx.concept(&id)];
+    Ok(Some(
+        Answer::from_page(AnswerKind::Definition, &id, citation, concepts)
+            .with_ancestries(vec![ctx.ancestry(&id)])
+            .with_explain(explained(Vec::new(), vec![r])),
+    ))
 }

@@ -68,8 +68,13 @@ const IS_A_MARKERS: &[(&str, Asked)] = &[
     ("the", Asked::IsA),
 ];
 
-/// The question's words, lower-cased, with punctuation that cannot be part of a name removed
-/// ("GPT-4" and "k-means" keep their hyphens).
+/// The question's words, lower-cased, with punctuation that cannot be part of a name removed.
+///
+/// Not [`crate::corpus::words`], on purpose: that one splits at every non-alphanumeric
+/// character, which suits comparing names ("GPT-4" and "gpt 4" are the same words) but would
+/// break this grammar, which must see "what's", "isn't" and "vs." as single words and must not
+/// cut a question between the halves of "k-means" or "GPT-4". The sides cut out here are
+/// compared with names through `corpus::words` afterwards.
 pub fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .replace(['?', '!', ',', ';', ':', '"', '“', '”', '(', ')'], " ")
@@ -97,6 +102,12 @@ fn is_side(words: &[String]) -> bool {
         [one] => !PRONOUNS.contains(&one.as_str()),
         _ => true,
     }
+}
+
+/// Whether `text` asks to compare two things. The one grammar for it: the keyword leg counts
+/// comparison pages' side names only for such questions, and the answer compares exactly these.
+pub fn asks_for_comparison(text: &str) -> bool {
+    matches!(parse(text), Some(Question::Comparison { .. }))
 }
 
 /// Parses a question; `None` when it is not one of the kinds answered.
@@ -142,9 +153,11 @@ fn comparison(w: &[String]) -> Option<Question> {
         let left = strip_lead(&w[..i], &["compare", "comparing"]);
         return pair(left, strip_trail(&w[i + 1..]));
     }
-    // "difference(s) between X and Y"
-    if let Some(b) = pos("between") {
-        if b > 0 && w[b - 1].starts_with("difference") {
+    // "difference(s) between X and Y", "comparison of/between X and Y"
+    if let Some(b) = pos("between").or_else(|| pos("of")) {
+        let cue = b.checked_sub(1).map(|i| w[i].as_str());
+        let of_ok = w[b] == "between" || cue == Some("comparison");
+        if of_ok && cue.is_some_and(|c| c.starts_with("difference") || c == "comparison") {
             let rest = &w[b + 1..];
             let and = rest.iter().position(|x| x == "and")?;
             return pair(&rest[..and], strip_trail(&rest[and + 1..]));
@@ -412,6 +425,33 @@ mod tests {
         assert_eq!(cmp("RAG compared to fine-tuning"), rag);
         assert_eq!(cmp("RAG or fine-tuning, which should I use?"), rag);
         assert_eq!(cmp("should I use RAG or fine-tuning"), rag);
+        assert_eq!(cmp("a comparison of RAG and fine-tuning"), rag);
+        assert_eq!(cmp("differences between RAG and fine-tuning"), rag);
+    }
+
+    #[test]
+    fn one_grammar_decides_what_asks_for_a_comparison() {
+        for q in [
+            "RAG vs fine-tuning",
+            "lstm vs. gru",
+            "GPU versus TPU",
+            "what is the difference between BERT and GPT",
+            "compare LoRA and QLoRA",
+            "supervised compared to unsupervised learning",
+            "should I use RAG or fine-tuning",
+            "CNN or transformer for images, which should I use",
+        ] {
+            assert!(asks_for_comparison(q), "{q}");
+        }
+        for q in [
+            "what is RAG",
+            "is GPT-4 generative AI?",
+            "versatile models",
+            "between layers",
+            "the difference between",
+        ] {
+            assert!(!asks_for_comparison(q), "{q}");
+        }
     }
 
     #[test]

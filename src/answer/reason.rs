@@ -3,8 +3,9 @@
 //! Yes means a path from X to Y along is-a edges (`parents`, and the `instance-of` and
 //! `example-of` relations), or, when the question asks "part of", along `part-of` edges too.
 //! Anything else is no, with the most telling reason found, in this order: Y is a kind of X
-//! (the other way round); X is part of Y but not a kind of it; X is an alternative to Y; both
-//! sit under a nearest common ancestor in different branches; or their ancestries never meet.
+//! (the other way round); X is part of Y but not a kind of it; X is an alternative to Y; X is
+//! built on a Y without being one (a product on a model); both sit under a nearest common
+//! ancestor in different branches; or their ancestries never meet.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -22,6 +23,8 @@ pub enum Edge {
     ExampleOf,
     PartOf,
     AlternativeTo,
+    /// `uses` or `builds-on`: X runs on, or extends, Y.
+    BuiltOn,
 }
 
 impl Edge {
@@ -33,6 +36,7 @@ impl Edge {
             Edge::ExampleOf => "an example of",
             Edge::PartOf => "part of",
             Edge::AlternativeTo => "an alternative to",
+            Edge::BuiltOn => "built on",
         }
     }
 }
@@ -54,6 +58,9 @@ pub enum NoBecause {
     PartNotKind(Vec<Step>),
     /// X (or one of its ancestors) and Y are alternatives to each other.
     Alternative(Step),
+    /// X is built on Y, or on a kind of Y, without being one: the built-on step, then the
+    /// path from what X is built on up to Y.
+    BuiltOn(Vec<Step>),
     /// The nearest ancestor both share, and each one's path up to it.
     Siblings {
         common: String,
@@ -143,6 +150,9 @@ pub fn judge(corpus: &Corpus, x: &str, y: &str, asked: Asked) -> Finding {
     if let Some(step) = alternative(corpus, x, y) {
         return Finding::No(NoBecause::Alternative(step));
     }
+    if let Some(p) = built_on(corpus, x, y) {
+        return Finding::No(NoBecause::BuiltOn(p));
+    }
     match nearest_common_ancestor(corpus, x, y) {
         Some(common) => Finding::No(NoBecause::Siblings {
             left: path(corpus, x, &common, false).unwrap_or_default(),
@@ -151,6 +161,29 @@ pub fn judge(corpus: &Corpus, x: &str, y: &str, asked: Asked) -> Finding {
         }),
         None => Finding::No(NoBecause::Unrelated),
     }
+}
+
+/// `x` uses or builds on `y`, or on something that is a kind of `y`: the shortest such path
+/// (ChatGPT —built on→ GPT-4 —is a→ Large Language Model), direct targets first.
+fn built_on(corpus: &Corpus, x: &str, y: &str) -> Option<Vec<Step>> {
+    let page = corpus.get(x)?;
+    let targets: Vec<&String> = [Relation::Uses, Relation::BuildsOn]
+        .iter()
+        .flat_map(|r| page.relations.get(r).into_iter().flatten())
+        .collect();
+    targets
+        .iter()
+        .filter_map(|z| Some((z, path(corpus, z, y, false)?)))
+        .min_by_key(|(_, p)| p.len())
+        .map(|(z, rest)| {
+            let mut steps = vec![Step {
+                from: x.to_string(),
+                edge: Edge::BuiltOn,
+                to: z.to_string(),
+            }];
+            steps.extend(rest);
+            steps
+        })
 }
 
 /// An `alternative-to` edge between `x` or one of its ancestors and `y`, either way round.
@@ -223,6 +256,12 @@ mod tests {
                 "parents: [llm]\nrelations:\n  instance-of: [gpt]\n",
             ),
             (
+                "assistant",
+                "Chat Assistant",
+                "[]",
+                "parents: [genai]\nrelations:\n  uses: [gpt]\n",
+            ),
+            (
                 "rag",
                 "RAG",
                 "[]",
@@ -275,6 +314,13 @@ mod tests {
             judge(&c, "rag", "finetune", Asked::IsA),
             Finding::No(NoBecause::Alternative(_))
         ));
+        match judge(&c, "assistant", "llm", Asked::IsA) {
+            Finding::No(NoBecause::BuiltOn(p)) => {
+                assert_eq!(ids(&p), ["assistant", "gpt", "llm"]);
+                assert_eq!(p[0].edge, Edge::BuiltOn);
+            }
+            other => panic!("a product on a model is not the model: {other:?}"),
+        }
         match judge(&c, "lstm", "transformer", Asked::IsA) {
             Finding::No(NoBecause::Siblings {
                 common,

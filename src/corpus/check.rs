@@ -108,78 +108,31 @@ impl Report {
 pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
     let mut problems = Vec::new();
     let mut roots = Vec::new();
-    let line_of = |page: &Page, needle: &str| -> usize {
-        std::fs::read_to_string(dir.join(&page.source))
-            .ok()
-            .and_then(|t| t.lines().position(|l| l.contains(needle)))
-            .map(|i| i + 1)
-            .unwrap_or(1)
-    };
     for page in corpus.pages() {
-        for section in &page.sections {
-            if let Some((_, lo, hi)) = SECTION_WORDS.iter().find(|(h, _, _)| *h == section.heading)
-            {
-                let words = section.text.split_whitespace().count();
-                if words < *lo || words > *hi {
-                    problems.push(Problem {
-                        file: page.source.clone(),
-                        line: section.line,
-                        message: format!(
-                            "`## {}` has {words} words; it must have {lo} to {hi}",
-                            section.heading
-                        ),
-                    });
-                }
-            }
-        }
+        let located = |line: usize, message: String| Problem {
+            file: page.source.clone(),
+            line,
+            message,
+        };
+        problems.extend(section_lengths(page).map(|(line, m)| located(line, m)));
         match page.kind {
-            PageKind::Concept if page.parents.is_empty() => {
-                if page.id == MAIN_ROOT {
-                    roots.push((page.id.clone(), "the main root".to_string()));
-                } else if let Some(reason) = &page.root_reason {
-                    roots.push((page.id.clone(), reason.clone()));
-                } else {
-                    problems.push(Problem {
-                        file: page.source.clone(),
-                        line: line_of(page, "parents:"),
-                        message: format!(
-                            "no parents: the ancestry does not reach `{MAIN_ROOT}`; add a parent, or document a root with a `# root: reason` line"
-                        ),
-                    });
-                }
-            }
+            PageKind::Concept if page.parents.is_empty() => match root_reason(page) {
+                Some(reason) => roots.push((page.id.clone(), reason)),
+                None => problems.push(located(
+                    line_of(dir, page, "parents:"),
+                    format!("no parents: the ancestry does not reach `{MAIN_ROOT}`; add a parent, or document a root with a `# root: reason` line"),
+                )),
+            },
             PageKind::Comparison => {
                 if let Some(problem) = first_sentence_problem(corpus, page) {
                     let section = page.section("How they relate");
-                    problems.push(Problem {
-                        file: page.source.clone(),
-                        line: section.map_or(1, |s| s.line),
-                        message: problem,
-                    });
+                    problems.push(located(section.map_or(1, |s| s.line), problem));
                 }
             }
             PageKind::Concept => {}
         }
-        // Verdicts cite the sentence where a page says what it is a kind of: make sure there is
-        // one for every parent.
-        if page.kind == PageKind::Concept {
-            let text: Vec<String> = page
-                .sections
-                .iter()
-                .flat_map(|s| super::words(&s.text))
-                .collect();
-            for parent in &page.parents {
-                if let Some(p) = corpus.get(parent).filter(|p| !p.is_named_in(&text)) {
-                    problems.push(Problem {
-                        file: page.source.clone(),
-                        line: line_of(page, "parents:"),
-                        message: format!(
-                            "the text never names the parent `{parent}` (“{}” or an alias): say what kind of thing this is, so answers can cite it",
-                            p.title
-                        ),
-                    });
-                }
-            }
+        for message in unnamed_parents(corpus, page) {
+            problems.push(located(line_of(dir, page, "parents:"), message));
         }
     }
     let coverage = spec.map(|spec| coverage(corpus, spec, &mut problems));
@@ -189,6 +142,65 @@ pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
         coverage,
         roots,
     }
+}
+
+/// The first line of `page`'s file that contains `needle` (1 when none does).
+fn line_of(dir: &Path, page: &Page, needle: &str) -> usize {
+    std::fs::read_to_string(dir.join(&page.source))
+        .ok()
+        .and_then(|t| t.lines().position(|l| l.contains(needle)))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// Sections whose length is outside [`SECTION_WORDS`], as (line, problem).
+fn section_lengths(page: &Page) -> impl Iterator<Item = (usize, String)> + '_ {
+    page.sections.iter().filter_map(|section| {
+        let (_, lo, hi) = SECTION_WORDS
+            .iter()
+            .find(|(h, _, _)| *h == section.heading)?;
+        let words = section.text.split_whitespace().count();
+        (words < *lo || words > *hi).then(|| {
+            (
+                section.line,
+                format!(
+                    "`## {}` has {words} words; it must have {lo} to {hi}",
+                    section.heading
+                ),
+            )
+        })
+    })
+}
+
+/// Why a page without parents may be a root: it is the main root, or it says why.
+fn root_reason(page: &Page) -> Option<String> {
+    if page.id == MAIN_ROOT {
+        return Some("the main root".to_string());
+    }
+    page.root_reason.clone()
+}
+
+/// Verdicts cite the sentence where a page says what it is a kind of: every parent must be
+/// named in a concept page's text.
+fn unnamed_parents(corpus: &Corpus, page: &Page) -> Vec<String> {
+    if page.kind != PageKind::Concept {
+        return Vec::new();
+    }
+    let text: Vec<String> = page
+        .sections
+        .iter()
+        .flat_map(|s| super::words(&s.text))
+        .collect();
+    page.parents
+        .iter()
+        .filter_map(|parent| {
+            let p = corpus.get(parent).filter(|p| !p.is_named_in(&text))?;
+            Some(format!(
+                "the text never names the parent `{parent}` (“{}” or an alias): say what kind of thing this is, so answers can cite it",
+                p.title
+            ))
+        })
+        .collect()
 }
 
 /// A comparison opens by stating the relationship: its first sentence names both sides.

@@ -1,8 +1,42 @@
 //! The concept graph: is-a ancestry (`parents`) plus typed relations, and its validation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Corpus, Page, Problem};
+use super::{Corpus, Page, Problem, Relation};
+
+/// The graph's edges read backwards (who names this page as a parent, who points a relation
+/// at it), computed once when a corpus is made, so that a page view costs a lookup rather than
+/// a scan of every page.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Incoming {
+    children: HashMap<String, Vec<String>>,
+    referenced_by: HashMap<String, BTreeMap<Relation, Vec<String>>>,
+}
+
+impl Incoming {
+    pub(super) fn of(pages: &[Page]) -> Incoming {
+        let mut incoming = Incoming::default();
+        for page in pages {
+            for parent in &page.parents {
+                incoming
+                    .children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(page.id.clone());
+            }
+            for (relation, targets) in &page.relations {
+                for target in targets {
+                    let by = incoming.referenced_by.entry(target.clone()).or_default();
+                    let sources = by.entry(*relation).or_default();
+                    if !sources.contains(&page.id) {
+                        sources.push(page.id.clone());
+                    }
+                }
+            }
+        }
+        incoming
+    }
+}
 
 /// Read-only view of the graph a corpus forms.
 pub struct Graph<'a> {
@@ -34,6 +68,20 @@ impl<'a> Graph<'a> {
         }
         chain.reverse();
         chain
+    }
+
+    /// Pages whose parents include `id`, in corpus order.
+    pub fn children(&self, id: &str) -> &'a [String] {
+        self.corpus
+            .incoming
+            .children
+            .get(id)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Pages whose relations point at `id`, by relation, each list in corpus order.
+    pub fn referenced_by(&self, id: &str) -> Option<&'a BTreeMap<Relation, Vec<String>>> {
+        self.corpus.incoming.referenced_by.get(id)
     }
 
     /// Every ancestor of `id` through any parent, nearest first (breadth-first).

@@ -175,6 +175,7 @@ pub enum CorpusError {
 pub struct Corpus {
     pages: Vec<Page>,
     by_id: HashMap<String, usize>,
+    incoming: graph::Incoming,
     /// sha256 over every page's path and bytes: the index records it to know when to rebuild.
     hash: String,
 }
@@ -220,7 +221,12 @@ impl Corpus {
             .enumerate()
             .map(|(i, p)| (p.id.clone(), i))
             .collect();
-        Corpus { pages, by_id, hash }
+        Corpus {
+            incoming: graph::Incoming::of(&pages),
+            pages,
+            by_id,
+            hash,
+        }
     }
 
     pub fn pages(&self) -> &[Page] {

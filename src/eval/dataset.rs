@@ -53,6 +53,7 @@ pub enum DatasetError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub id: String,
+    /// The text, [`crate::request::normalise`]d as a typed query is.
     pub text: String,
 }
 
@@ -144,7 +145,7 @@ impl EvalSet {
             if qrels.contains_key(&q.id) {
                 queries.push(Query {
                     id: q.id,
-                    text: q.text,
+                    text: crate::request::normalise(&q.text).to_string(),
                 });
             }
             Ok(())
@@ -202,7 +203,7 @@ impl EvalSet {
             }
             queries.push(Query {
                 id: q.id,
-                text: q.query,
+                text: crate::request::normalise(&q.query).to_string(),
             });
             Ok(())
         })?;

@@ -12,9 +12,12 @@ use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
 use crate::engine::{Engine, EngineConfig, EngineError, Mode};
 use crate::eval::dataset::EvalSet;
 use crate::eval::metrics::{self, Metrics, Run};
+use crate::eval::report::Report;
 use crate::fusion::Fusion;
 use crate::indexer::{self, BuildError, BuildOptions};
+use crate::request::{QueryText, RequestError, SearchParams};
 use crate::store::{Store, StoreError};
+use crate::tuning::Tuning;
 
 /// Documents scored per query: Recall@100 and MAP@100 need a hundred.
 pub const RUN_DEPTH: usize = 100;
@@ -29,6 +32,12 @@ pub enum EvalError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    #[error("query {id}: {source}")]
+    Query {
+        id: String,
+        #[source]
+        source: RequestError,
+    },
 }
 
 /// One way of ranking: a mode and, in hybrid mode, a fusion.
@@ -51,45 +60,78 @@ impl ModeSpec {
 }
 
 impl std::str::FromStr for ModeSpec {
-    type Err = String;
+    type Err = RequestError;
 
-    /// `keyword`, `semantic`, `rrf[:K]`, `weighted[:SEMANTIC_RATIO]` or `dbsf`.
-    fn from_str(s: &str) -> Result<ModeSpec, String> {
+    /// `keyword`, `semantic`, `hybrid`, or a fusion with its constant: `rrf[:K]`,
+    /// `weighted[:SEMANTIC_RATIO]` or `dbsf`. Read with the same rules (and messages) as a
+    /// search request's `mode`, `fusion`, `rrf_k` and `ratio`.
+    fn from_str(s: &str) -> Result<ModeSpec, RequestError> {
         let (method, value) = match s.split_once(':') {
-            Some((m, v)) => (m, Some(v)),
+            Some((m, v)) => (m, Some(v.to_string())),
             None => (s, None),
         };
-        let number = |default: f32| -> Result<f32, String> {
-            value.map_or(Ok(default), |v| {
-                v.parse::<f32>()
-                    .map_err(|_| format!("`{v}` in `{s}` is not a number"))
-            })
-        };
-        let hybrid = |fusion| ModeSpec {
-            name: format!("hybrid-{}", s.replace(':', "-")),
-            mode: Mode::Hybrid,
-            fusion,
-        };
+        let mut text = crate::request::TextParams::default();
         match method {
-            "keyword" | "semantic" if value.is_none() => Ok(ModeSpec {
-                name: method.to_string(),
-                mode: method.parse()?,
-                fusion: Fusion::default(),
-            }),
-            "rrf" => match number(crate::fusion::DEFAULT_RRF_K)? {
-                k if k > 0.0 => Ok(hybrid(Fusion::Rrf { k })),
-                k => Err(format!("RRF k must be above 0, not {k}")),
-            },
-            "weighted" => match number(crate::fusion::DEFAULT_SEMANTIC_RATIO)? {
-                r if (0.0..=1.0).contains(&r) => Ok(hybrid(Fusion::Weighted { semantic_ratio: r })),
-                r => Err(format!("the semantic ratio must be from 0 to 1, not {r}")),
-            },
-            "dbsf" if value.is_none() => Ok(hybrid(Fusion::Dbsf)),
-            _ => Err(format!(
-                "unknown mode `{s}`; use keyword, semantic, rrf[:K], weighted[:RATIO] or dbsf"
-            )),
+            "keyword" | "semantic" | "hybrid" => text.mode = Some(method.to_string()),
+            _ => text.fusion = Some(method.to_string()),
         }
+        match method {
+            "rrf" => text.rrf_k = value,
+            "weighted" => text.ratio = value,
+            // A constant where none belongs: say so in the terms of a request.
+            _ if value.is_some() => return Err(RequestError::ConflictingFusion),
+            _ => {}
+        }
+        let (mode, fusion) = SearchParams::ranking(&text.parse()?)?;
+        let name = match mode {
+            Mode::Hybrid if method != "hybrid" => format!("hybrid-{}", s.replace(':', "-")),
+            _ => method.to_string(),
+        };
+        Ok(ModeSpec { name, mode, fusion })
     }
+}
+
+/// Runs a whole evaluation: builds or reuses the set's index in `store`, ranks every query in
+/// every mode, measures HNSW recall and the answers' verdicts, and gathers it all in a report
+/// (not yet written: [`Report::write`]).
+pub fn evaluate(
+    set: &EvalSet,
+    store: &Store,
+    model: Arc<dyn Embed>,
+    counter: &TokenCounter,
+    tuning: &Tuning,
+    modes: &[ModeSpec],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report, EvalError> {
+    let (build, config) = (tuning.build_options(), tuning.engine_config());
+    let prepared = prepare_index(set, store, model.clone(), counter, &build, config, progress)?;
+    let engine = &prepared.engine;
+    let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
+    let query_vectors = embed_queries(set, model.as_ref(), &mut cache)?;
+    let modes = run_modes(set, engine, &query_vectors, modes)?;
+    let mut report = Report {
+        hnsw_recall_at_10: hnsw_recall_at_10(engine, &cache, &query_vectors)?,
+        verdicts: score_verdicts(set, engine)?,
+        dataset: set.name.clone(),
+        source: set.source.display().to_string(),
+        documents: set.corpus.pages().len(),
+        chunks: engine.chunks().len(),
+        queries: set.queries.len(),
+        model: engine.model().clone(),
+        build,
+        engine: config,
+        generation: engine.generation().to_string(),
+        index_built: prepared.built,
+        index_seconds: prepared.elapsed.as_secs_f64(),
+        per_query: modes
+            .iter()
+            .map(|m| (m.spec.name.clone(), m.per_query.clone()))
+            .collect(),
+        modes,
+        by_type: Default::default(),
+    };
+    report.summarise_types(&set.types);
+    Ok(report)
 }
 
 /// The index an evaluation set is searched in, and how it came to be.
@@ -200,17 +242,13 @@ pub fn hnsw_recall_at_10(
 }
 
 /// Every query's vector, in query order, through the embedding cache (so a rerun needs no
-/// model time). The text is trimmed the way the engine trims a query.
+/// model time). The set's texts are already normalised like a typed query's.
 pub fn embed_queries(
     set: &EvalSet,
     model: &dyn Embed,
     cache: &mut EmbeddingCache,
 ) -> Result<Vec<Vec<f32>>, EvalError> {
-    let texts: Vec<String> = set
-        .queries
-        .iter()
-        .map(|q| q.text.trim().to_string())
-        .collect();
+    let texts: Vec<String> = set.queries.iter().map(|q| q.text.clone()).collect();
     Ok(embed_cached(model, cache, &texts, 16, &mut |_, _| {})?)
 }
 
@@ -227,13 +265,8 @@ pub fn run_modes(
         let mut times = Vec::with_capacity(set.queries.len());
         for (query, vector) in set.queries.iter().zip(vectors) {
             let started = Instant::now();
-            let pages = engine.rank_pages(
-                query.text.trim(),
-                Some(vector),
-                spec.mode,
-                spec.fusion,
-                RUN_DEPTH,
-            )?;
+            let pages =
+                engine.rank_pages(&query.text, Some(vector), spec.mode, spec.fusion, RUN_DEPTH)?;
             times.push(started.elapsed());
             run.push((
                 query.id.clone(),
@@ -290,7 +323,11 @@ pub fn score_verdicts(set: &EvalSet, engine: &Engine) -> Result<Option<VerdictSc
         let Some(&expected) = set.verdicts.get(&query.id) else {
             continue;
         };
-        let got = engine.answer(&query.text, false)?.and_then(|a| a.verdict);
+        let question = QueryText::new(&query.text).map_err(|source| EvalError::Query {
+            id: query.id.clone(),
+            source,
+        })?;
+        let got = engine.answer(&question, false)?.and_then(|a| a.verdict);
         score.questions += 1;
         match got {
             Some(v) if v == expected => score.correct += 1,

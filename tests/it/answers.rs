@@ -5,9 +5,10 @@
 
 use std::sync::OnceLock;
 
+use landscape::answer::reason::Edge;
 use landscape::answer::resolve::Method;
 use landscape::answer::{Answer, AnswerKind, Verdict};
-use landscape::engine::{Engine, SearchRequest};
+use landscape::engine::{Engine, QueryText, SearchRequest};
 use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner;
 
@@ -25,7 +26,7 @@ fn zoo() -> &'static Site {
 
 fn ask(engine: &Engine, q: &str) -> Answer {
     engine
-        .answer(q, true)
+        .answer(&QueryText::new(q).unwrap(), true)
         .unwrap()
         .unwrap_or_else(|| panic!("no answer to {q:?}"))
 }
@@ -114,7 +115,8 @@ fn comparisons_and_definitions() {
         "{}",
         def.text
     );
-    assert_eq!(def.link.as_deref(), Some("/concepts/cat"));
+    assert_eq!(def.page.as_deref(), Some("cat"));
+    assert_eq!(def.link, None, "links are the front end's to set");
     let ancestry: Vec<&str> = def.ancestries[0].iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ancestry, ["living-thing", "animal", "cat"]);
 
@@ -122,8 +124,8 @@ fn comparisons_and_definitions() {
     let page = ask(&builtin, "RAG or fine-tuning, which should I use?");
     assert_eq!(page.kind, AnswerKind::Comparison);
     assert_eq!(
-        page.link.as_deref(),
-        Some("/concepts/retrieval-augmented-generation-vs-fine-tuning")
+        page.page.as_deref(),
+        Some("retrieval-augmented-generation-vs-fine-tuning")
     );
     assert!(
         page.text
@@ -136,9 +138,20 @@ fn comparisons_and_definitions() {
 #[test]
 fn aliases_misspellings_and_unknown_concepts_on_the_builtin_corpus() {
     let engine = builtin().engine();
+    // An alias, and a product built on a model family: not a kind of it, and the answer says
+    // what it is built on.
     let alias = ask(&engine, "is chat gpt an llm");
-    assert_eq!(alias.verdict, Some(Verdict::Yes), "{}", alias.text);
+    assert_eq!(alias.verdict, Some(Verdict::No), "{}", alias.text);
     assert_eq!(path_ids(&alias), ["chatgpt", "large-language-model"]);
+    assert_eq!(alias.path[0].relation, Edge::BuiltOn);
+    assert!(alias.text.contains("built on"), "{}", alias.text);
+    let generative = ask(&engine, "is chatgpt generative ai?");
+    assert_eq!(
+        generative.verdict,
+        Some(Verdict::Yes),
+        "{}",
+        generative.text
+    );
 
     let typo = ask(&engine, "is a trasnformer a neural netwrk?");
     assert_eq!(typo.verdict, Some(Verdict::Yes), "{}", typo.text);
@@ -187,12 +200,15 @@ fn text_that_is_not_such_a_question_gets_no_answer() {
         "bicycle",
         "what is the weather like",
     ] {
-        assert_eq!(engine.answer(q, false).unwrap(), None, "{q}");
+        let q = QueryText::new(q).unwrap();
+        assert_eq!(engine.answer(&q, false).unwrap(), None, "{q:?}");
     }
-    let response = engine.search(&SearchRequest::new("furry pet")).unwrap();
+    let response = engine
+        .search(&SearchRequest::new("furry pet").unwrap())
+        .unwrap();
     assert_eq!(response.answer, None);
     let response = engine
-        .search(&SearchRequest::new("is a cat an animal?"))
+        .search(&SearchRequest::new("is a cat an animal?").unwrap())
         .unwrap();
     assert_eq!(response.answer.and_then(|a| a.verdict), Some(Verdict::Yes));
 }

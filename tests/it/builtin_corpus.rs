@@ -113,7 +113,13 @@ fn development_questions_are_well_formed_and_name_real_pages() {
         verdicts["yes"] >= 20 && verdicts["no"] >= 20,
         "{verdicts:?}"
     );
-    assert_eq!(verdicts["yes"], verdicts["no"], "half of each answer");
+    // About half of each answer, so that always saying one of them scores about 50%. Not
+    // exactly half: "is ChatGPT an LLM" became a no (a product built on an LLM) when the
+    // graph was corrected, and a question's truth is not changed to keep a count even.
+    assert!(
+        verdicts["yes"].abs_diff(verdicts["no"]) <= 2,
+        "about half of each answer: {verdicts:?}"
+    );
     for t in [
         "definition",
         "is-a",

@@ -84,13 +84,13 @@ fn a_killed_rebuild_leaves_the_previous_generation_answering() {
         Some(first.manifest.generation.as_str())
     );
     let r = before
-        .search(&SearchRequest::new("a pet that purrs"))
+        .search(&SearchRequest::new("a pet that purrs").unwrap())
         .unwrap();
     assert_eq!(ids(&r)[0], "cat");
     let reopened = site.engine();
-    assert_eq!(reopened.manifest().generation, first.manifest.generation);
+    assert_eq!(reopened.generation(), first.manifest.generation);
     let r = reopened
-        .search(&SearchRequest::new("vehicle variant service history"))
+        .search(&SearchRequest::new("vehicle variant service history").unwrap())
         .unwrap();
     assert!(
         !ids(&r).iter().any(|id| id.starts_with("vehicle-")),
@@ -105,9 +105,9 @@ fn a_killed_rebuild_leaves_the_previous_generation_answering() {
         second.cached
     );
     let after = site.engine();
-    assert_eq!(after.manifest().generation, second.manifest.generation);
+    assert_eq!(after.generation(), second.manifest.generation);
     let r = after
-        .search(&SearchRequest::new("Vehicle 7 variant service history"))
+        .search(&SearchRequest::new("Vehicle 7 variant service history").unwrap())
         .unwrap();
     assert!(ids(&r).iter().any(|id| id.starts_with("vehicle-")));
 }

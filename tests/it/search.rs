@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use landscape::engine::{Mode, SearchRequest};
-use landscape::fusion::Fusion;
+use landscape::request::SearchParams;
 
 use crate::common::{build_with, ids, Site};
 
@@ -23,8 +23,9 @@ pub fn builtin() -> &'static Site {
 fn is_gpt4_generative_ai_finds_gpt4_first_and_generative_ai_in_the_top_5() {
     let site = builtin();
     let engine = site.engine();
-    let mut request = SearchRequest::new("is GPT-4 generative AI?");
-    request.explain = true;
+    let request = SearchRequest::new("is GPT-4 generative AI?")
+        .unwrap()
+        .with_explain(true);
     let response = engine.search(&request).unwrap();
     // The subject answers; the category is relevant. GPT and ChatGPT may come between them
     // (they are about the same model family); the yes/no itself comes from the graph.
@@ -70,12 +71,13 @@ fn everyday_questions_find_the_obvious_page_in_every_mode() {
         ),
         ("making models smaller with int8 weights", "quantization"),
     ] {
-        let hybrid = engine.search(&SearchRequest::new(query)).unwrap();
+        let hybrid = engine.search(&SearchRequest::new(query).unwrap()).unwrap();
         assert_eq!(ids(&hybrid)[0], expected, "hybrid: {query}");
     }
     // A paraphrase without shared words is what the semantic leg is for.
-    let mut request = SearchRequest::new("a computer program that learns from examples");
-    request.mode = Mode::Semantic;
+    let request = SearchRequest::new("a computer program that learns from examples")
+        .unwrap()
+        .with_mode(Mode::Semantic);
     let semantic = engine.search(&request).unwrap();
     assert!(
         ids(&semantic)[..3].contains(&"machine-learning"),
@@ -89,11 +91,14 @@ fn modes_and_fusions_differ_and_respect_k() {
     let site = Site::zoo();
     site.build();
     let engine = site.engine();
-    let mut request = SearchRequest::new("a furry pet that purrs");
-    request.k = 2;
-    request.explain = true;
+    let params = SearchParams {
+        q: Some("a furry pet that purrs".into()),
+        k: Some(2),
+        explain: Some(true),
+        ..SearchParams::default()
+    };
     for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
-        request.mode = mode;
+        let request = params.clone().validate().unwrap().with_mode(mode);
         let r = engine.search(&request).unwrap();
         assert_eq!(ids(&r)[0], "cat", "{mode:?}");
         assert!(r.results.len() <= 2);
@@ -104,22 +109,23 @@ fn modes_and_fusions_differ_and_respect_k() {
             Mode::Hybrid => assert!(e.keyword.is_some() && e.semantic.is_some()),
         }
     }
-    request.mode = Mode::Hybrid;
-    request.fusion = Fusion::Weighted {
-        semantic_ratio: 0.5,
+    let weighted = SearchParams {
+        fusion: Some("weighted".into()),
+        ratio: Some(0.5),
+        ..params.clone()
     };
-    let r = engine.search(&request).unwrap();
+    let r = engine.search(&weighted.validate().unwrap()).unwrap();
     assert_eq!(ids(&r)[0], "cat");
     assert!(
         r.results[0].score <= 1.0 + 1e-6,
         "weighted scores are in [0, 1]"
     );
     // Keyword mode with words that occur nowhere finds nothing; semantic always finds something.
-    request.query = "zzzz qqqq".into();
-    request.mode = Mode::Keyword;
-    assert!(engine.search(&request).unwrap().results.is_empty());
-    request.mode = Mode::Semantic;
-    assert!(!engine.search(&request).unwrap().results.is_empty());
+    let nowhere = SearchRequest::new("zzzz qqqq").unwrap();
+    let keyword = nowhere.clone().with_mode(Mode::Keyword);
+    assert!(engine.search(&keyword).unwrap().results.is_empty());
+    let semantic = nowhere.with_mode(Mode::Semantic);
+    assert!(!engine.search(&semantic).unwrap().results.is_empty());
 }
 
 #[test]
@@ -136,11 +142,11 @@ fn odd_text_is_a_query_not_an_error() {
         "!!!",
     ] {
         engine
-            .search(&SearchRequest::new(q))
+            .search(&SearchRequest::new(q).unwrap())
             .unwrap_or_else(|e| panic!("{q}: {e}"));
     }
     let r = engine
-        .search(&SearchRequest::new("cat AND NOT dog"))
+        .search(&SearchRequest::new("cat AND NOT dog").unwrap())
         .unwrap();
     assert!(ids(&r)[..2].contains(&"cat"));
 }
@@ -152,8 +158,9 @@ fn keyword_mode_shows_the_chunk_that_matches() {
     let site = Site::zoo();
     site.build();
     let engine = site.engine();
-    let mut request = SearchRequest::new("retractable claws night vision");
-    request.mode = Mode::Keyword;
+    let request = SearchRequest::new("retractable claws night vision")
+        .unwrap()
+        .with_mode(Mode::Keyword);
     let response = engine.search(&request).unwrap();
     let first = &response.results[0];
     assert_eq!(first.id, "cat");

@@ -1,0 +1,217 @@
+//! What the command line prints: search results, answers and corpus checks, for a terminal
+//! (colour only when stdout is one).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use landscape::answer::Answer;
+use landscape::corpus::Corpus;
+use landscape::engine::{Engine, SearchResponse};
+
+pub fn check(dir: &Path, spec: Option<PathBuf>, no_spec: bool) -> Result<()> {
+    use landscape::corpus::check::{self, Spec};
+    let corpus = match Corpus::load(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("{e}");
+            bail!("the corpus does not load");
+        }
+    };
+    let spec_dir = spec.or_else(|| {
+        let default = PathBuf::from("../shared/spec");
+        if no_spec {
+            return None;
+        }
+        default.join("concepts.tsv").exists().then_some(default)
+    });
+    let spec = match &spec_dir {
+        Some(d) => {
+            Some(Spec::load(d).with_context(|| format!("cannot read spec in {}", d.display()))?)
+        }
+        None => None,
+    };
+    let report = check::check(&corpus, dir, spec.as_ref());
+    for p in &report.problems {
+        println!("{}:{}: {}", dir.join(&p.file).display(), p.line, p.message);
+    }
+    let concepts = corpus
+        .pages()
+        .iter()
+        .filter(|p| p.kind == landscape::corpus::PageKind::Concept)
+        .count();
+    println!(
+        "{} pages: {concepts} concepts, {} comparisons; roots: {}",
+        corpus.pages().len(),
+        corpus.pages().len() - concepts,
+        report
+            .roots
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match (&report.coverage, &spec) {
+        (Some(coverage), Some(spec)) => {
+            println!("{coverage}");
+            let (concepts, comparisons) = check::missing(&corpus, spec);
+            if !concepts.is_empty() {
+                println!("missing concepts: {}", concepts.join(", "));
+            }
+            if !comparisons.is_empty() {
+                println!("missing comparisons: {}", comparisons.join(", "));
+            }
+        }
+        _ => println!("coverage: no spec (pass --spec DIR)"),
+    }
+    if !report.passed() {
+        let incomplete = report.coverage.as_ref().is_some_and(|c| !c.complete());
+        bail!(
+            "{} problem(s){}",
+            report.problems.len(),
+            if incomplete {
+                "; spec coverage is incomplete"
+            } else {
+                ""
+            }
+        );
+    }
+    println!("ok");
+    Ok(())
+}
+
+pub fn print_results(engine: &Engine, response: &SearchResponse) {
+    use std::io::IsTerminal;
+    let colour = std::io::stdout().is_terminal();
+    let (bold, mark, reset) = if colour {
+        ("\x1b[1m", "\x1b[33;1m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    if let Some(answer) = &response.answer {
+        print_answer(answer, bold, mark, reset);
+    }
+    println!(
+        "{} result(s) for \"{}\" ({:?}, {:.1} ms)\n",
+        response.results.len(),
+        response.query,
+        response.mode,
+        response.took_ms
+    );
+    for (i, r) in response.results.iter().enumerate() {
+        let ancestry: Vec<&str> = r
+            .ancestry
+            .iter()
+            .filter_map(|id| engine.page(id).map(|p| p.title.as_str()))
+            .collect();
+        println!("{:>2}. {bold}{}{reset}  [{}]", i + 1, r.title, r.id);
+        if !ancestry.is_empty() {
+            println!("    {}", ancestry.join(" › "));
+        }
+        println!(
+            "    {}: {}",
+            r.section,
+            terminal_highlight(&r.passage, &r.highlights, mark, reset)
+        );
+        if let Some(e) = &r.explain {
+            let leg = |l: Option<landscape::fusion::LegRank>| {
+                l.map(|l| format!("#{} ({:.3})", l.rank, l.score))
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "    keyword {}  semantic {}  fused {:.4}",
+                leg(e.keyword),
+                leg(e.semantic),
+                e.fused
+            );
+        }
+        println!();
+    }
+}
+
+/// The answer block above the results: the verdict or statement, the path, the cited passages
+/// and, with `--explain`, how each name was resolved.
+fn print_answer(answer: &Answer, bold: &str, mark: &str, reset: &str) {
+    println!("{bold}Answer{reset}: {}", answer.text);
+    if !answer.path.is_empty() {
+        let mut chain = answer.path[0].from.title.clone();
+        for step in &answer.path {
+            chain.push_str(&format!(
+                " —{}→ {}",
+                serde_plain(&step.relation),
+                step.to.title
+            ));
+        }
+        println!("  path: {chain}");
+    }
+    for ancestry in &answer.ancestries {
+        let titles: Vec<&str> = ancestry.iter().map(|c| c.title.as_str()).collect();
+        println!("  ancestry: {}", titles.join(" › "));
+    }
+    if let Some(page) = &answer.page {
+        println!("  page: {page}");
+    }
+    for c in &answer.citations {
+        println!(
+            "  “{}” ({}, {})",
+            terminal_highlight(&c.passage, &c.highlights, mark, reset),
+            c.title,
+            c.section
+        );
+    }
+    if let Some(explain) = &answer.explain {
+        for r in &explain.resolutions {
+            let how = serde_plain(&r.method);
+            let search = r
+                .search
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        ", search: {} similarity {:.3} (threshold {:.2})",
+                        s.page, s.similarity, s.threshold
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "  “{}” → {} by {how}{}, confidence {:.2}{search}",
+                r.mention,
+                r.concept.as_deref().unwrap_or("nothing"),
+                r.matched
+                    .as_ref()
+                    .map(|m| format!(" “{m}”"))
+                    .unwrap_or_default(),
+                r.confidence
+            );
+        }
+    }
+    println!();
+}
+
+/// A unit enum's JSON name ("is-a", "misspelling") for terminal output.
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn terminal_highlight(
+    text: &str,
+    ranges: &[std::ops::Range<usize>],
+    mark: &str,
+    reset: &str,
+) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for r in ranges {
+        if r.start < last || r.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[last..r.start]);
+        out.push_str(mark);
+        out.push_str(&text[r.clone()]);
+        out.push_str(reset);
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}

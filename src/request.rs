@@ -1,0 +1,377 @@
+//! One search request, validated in one place.
+//!
+//! The HTTP API (query string and JSON body), the command line and the evaluation's mode specs
+//! all fill a [`SearchParams`] and call [`SearchParams::validate`] (or
+//! [`SearchParams::ranking`] when no query is involved), so every limit, default and message
+//! is written once, here. A [`SearchRequest`] can only be made through these constructors,
+//! which is what lets the engine trust it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fusion::{Fusion, FusionMethod, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
+use crate::named::{from_name_table, UnknownName};
+
+/// Longest query accepted, in characters: long enough for any question or pasted claim, short
+/// enough that one request cannot make the model work on pages of text.
+pub const MAX_QUERY_CHARS: usize = 1000;
+/// Results when the caller does not say.
+pub const DEFAULT_K: usize = 10;
+/// Most results one request may ask for.
+pub const MAX_K: usize = 100;
+/// Largest RRF constant accepted; far beyond it every rank scores the same.
+pub const MAX_RRF_K: f64 = 10_000.0;
+
+/// Which legs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Keyword,
+    Semantic,
+    #[default]
+    Hybrid,
+}
+
+from_name_table!(
+    Mode,
+    "mode",
+    &[
+        ("keyword", Mode::Keyword),
+        ("semantic", Mode::Semantic),
+        ("hybrid", Mode::Hybrid)
+    ]
+);
+
+/// Why a request was refused. Each kind has a stable code ([`RequestError::code`]) that the
+/// HTTP API returns beside the message; the command line prints the message alone.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error("q is required")]
+    MissingQuery,
+    #[error("q is empty")]
+    EmptyQuery,
+    #[error("q has {0} characters; the limit is {MAX_QUERY_CHARS}")]
+    QueryTooLong(usize),
+    #[error("{name} must be a number, got `{value}`")]
+    NotANumber { name: &'static str, value: String },
+    #[error("explain must be true or false, got `{0}`")]
+    InvalidExplain(String),
+    #[error("k is {0}; it must be from 1 to {MAX_K}")]
+    KOutOfRange(i64),
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    #[error("ratio is {0}; it must be from 0 to 1")]
+    RatioOutOfRange(f64),
+    #[error("rrf_k is {0}; it must be above 0 and at most {MAX_RRF_K}")]
+    RrfKOutOfRange(f64),
+    #[error("ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither")]
+    ConflictingFusion,
+}
+
+impl RequestError {
+    /// The machine-readable code of the error, stable across releases.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::MissingQuery => "missing_query",
+            RequestError::EmptyQuery => "empty_query",
+            RequestError::QueryTooLong(_) => "query_too_long",
+            RequestError::NotANumber { name: "k", .. } => "invalid_k",
+            RequestError::NotANumber { name: "ratio", .. } => "invalid_ratio",
+            RequestError::NotANumber { .. } => "invalid_rrf_k",
+            RequestError::InvalidExplain(_) => "invalid_explain",
+            RequestError::KOutOfRange(_) => "k_out_of_range",
+            RequestError::Unknown(UnknownName { what: "mode", .. }) => "unknown_mode",
+            RequestError::Unknown(_) => "unknown_fusion",
+            RequestError::RatioOutOfRange(_) => "ratio_out_of_range",
+            RequestError::RrfKOutOfRange(_) => "rrf_k_out_of_range",
+            RequestError::ConflictingFusion => "conflicting_fusion",
+        }
+    }
+}
+
+/// Query text as the engine sees it: trimmed, not empty, at most [`MAX_QUERY_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct QueryText(String);
+
+impl QueryText {
+    pub fn new(raw: &str) -> Result<QueryText, RequestError> {
+        let text = normalise(raw);
+        if text.is_empty() {
+            return Err(RequestError::EmptyQuery);
+        }
+        let chars = text.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(RequestError::QueryTooLong(chars));
+        }
+        Ok(QueryText(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for QueryText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What every query goes through before either leg or the answer sees it. Evaluation sets
+/// use it too, so that a judged query is ranked exactly as a typed one.
+pub fn normalise(text: &str) -> &str {
+    text.trim()
+}
+
+/// A search as a front end received it: every field optional and unchecked. The JSON body of
+/// `POST /search` has exactly these fields.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub k: Option<i64>,
+    pub mode: Option<String>,
+    pub fusion: Option<String>,
+    pub ratio: Option<f64>,
+    pub rrf_k: Option<f64>,
+    pub explain: Option<bool>,
+}
+
+/// The same fields as text, as a query string or a command line carries them.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+pub struct TextParams {
+    pub q: Option<String>,
+    pub k: Option<String>,
+    pub mode: Option<String>,
+    pub fusion: Option<String>,
+    pub ratio: Option<String>,
+    pub rrf_k: Option<String>,
+    pub explain: Option<String>,
+}
+
+impl TextParams {
+    /// Parses the numbers and the flag; the rest is checked by [`SearchParams::validate`].
+    pub fn parse(self) -> Result<SearchParams, RequestError> {
+        Ok(SearchParams {
+            k: number("k", self.k)?,
+            ratio: number("ratio", self.ratio)?,
+            rrf_k: number("rrf_k", self.rrf_k)?,
+            explain: flag(self.explain.as_deref())?,
+            q: self.q,
+            mode: self.mode,
+            fusion: self.fusion,
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    name: &'static str,
+    value: Option<String>,
+) -> Result<Option<T>, RequestError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| RequestError::NotANumber { name, value: v })
+        })
+        .transpose()
+}
+
+/// `explain` as text: absent, empty (`?explain`), true/false, 1/0 or yes/no.
+fn flag(value: Option<&str>) -> Result<Option<bool>, RequestError> {
+    match value.map(str::trim) {
+        None => Ok(None),
+        Some("" | "true" | "1" | "yes") => Ok(Some(true)),
+        Some("false" | "0" | "no") => Ok(Some(false)),
+        Some(other) => Err(RequestError::InvalidExplain(other.to_string())),
+    }
+}
+
+impl SearchParams {
+    /// Checks every field and builds the request; the first problem found is reported, in
+    /// field order (q, k, mode, fusion).
+    pub fn validate(self) -> Result<SearchRequest, RequestError> {
+        let query = self.query()?;
+        let k = match self.k {
+            None => DEFAULT_K,
+            Some(k) if (1..=MAX_K as i64).contains(&k) => k as usize,
+            Some(k) => return Err(RequestError::KOutOfRange(k)),
+        };
+        let (mode, fusion) = self.ranking()?;
+        Ok(SearchRequest {
+            query,
+            k,
+            mode,
+            fusion,
+            explain: self.explain.unwrap_or(false),
+        })
+    }
+
+    /// The query text alone (for `/answer`, which takes no ranking options).
+    pub fn query(&self) -> Result<QueryText, RequestError> {
+        QueryText::new(self.q.as_deref().ok_or(RequestError::MissingQuery)?)
+    }
+
+    /// The mode and fusion the fields ask for, with their defaults. `ratio` alone asks for
+    /// weighted fusion and `rrf_k` alone for RRF; a constant that does not belong to the
+    /// fusion named is refused rather than ignored.
+    pub fn ranking(&self) -> Result<(Mode, Fusion), RequestError> {
+        let mode = match &self.mode {
+            None => Mode::default(),
+            Some(m) => m.parse()?,
+        };
+        if let Some(r) = self.ratio {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(RequestError::RatioOutOfRange(r));
+            }
+        }
+        if let Some(k) = self.rrf_k {
+            if !(k > 0.0 && k <= MAX_RRF_K) {
+                return Err(RequestError::RrfKOutOfRange(k));
+            }
+        }
+        let method = self
+            .fusion
+            .as_deref()
+            .map(str::parse::<FusionMethod>)
+            .transpose()?;
+        let fusion = match (method, self.ratio, self.rrf_k) {
+            (None, None, None) => Fusion::default(),
+            (Some(FusionMethod::Dbsf), None, None) => Fusion::Dbsf,
+            (Some(FusionMethod::Weighted) | None, ratio, None) => Fusion::Weighted {
+                semantic_ratio: ratio.map_or(DEFAULT_SEMANTIC_RATIO, |r| r as f32),
+            },
+            (Some(FusionMethod::Rrf) | None, None, rrf_k) => Fusion::Rrf {
+                k: rrf_k.map_or(DEFAULT_RRF_K, |k| k as f32),
+            },
+            _ => return Err(RequestError::ConflictingFusion),
+        };
+        Ok((mode, fusion))
+    }
+}
+
+/// A validated search request; made by [`SearchParams::validate`] or [`SearchRequest::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    query: QueryText,
+    k: usize,
+    mode: Mode,
+    fusion: Fusion,
+    explain: bool,
+}
+
+impl SearchRequest {
+    /// A hybrid search with the default fusion and [`DEFAULT_K`] results.
+    pub fn new(query: &str) -> Result<SearchRequest, RequestError> {
+        SearchParams {
+            q: Some(query.to_string()),
+            ..SearchParams::default()
+        }
+        .validate()
+    }
+
+    pub fn with_mode(mut self, mode: Mode) -> SearchRequest {
+        self.mode = mode;
+        self
+    }
+
+    pub fn with_explain(mut self, explain: bool) -> SearchRequest {
+        self.explain = explain;
+        self
+    }
+
+    pub fn query(&self) -> &QueryText {
+        &self.query
+    }
+
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn fusion(&self) -> Fusion {
+        self.fusion
+    }
+
+    pub fn explain(&self) -> bool {
+        self.explain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Result<SearchRequest, RequestError> {
+        let mut t = TextParams::default();
+        for &(name, value) in pairs {
+            let slot = match name {
+                "q" => &mut t.q,
+                "k" => &mut t.k,
+                "mode" => &mut t.mode,
+                "fusion" => &mut t.fusion,
+                "ratio" => &mut t.ratio,
+                "rrf_k" => &mut t.rrf_k,
+                _ => &mut t.explain,
+            };
+            *slot = Some(value.to_string());
+        }
+        t.parse()?.validate()
+    }
+
+    #[test]
+    fn defaults_and_trimming() {
+        let r = params(&[("q", "  is GPT-4 generative AI?\n")]).unwrap();
+        assert_eq!(r.query().as_str(), "is GPT-4 generative AI?");
+        assert_eq!(
+            (r.k(), r.mode(), r.fusion(), r.explain()),
+            (DEFAULT_K, Mode::Hybrid, Fusion::default(), false)
+        );
+    }
+
+    #[test]
+    fn a_constant_alone_names_its_fusion() {
+        let ratio = params(&[("q", "x"), ("ratio", "0.25")]).unwrap();
+        assert_eq!(
+            ratio.fusion(),
+            Fusion::Weighted {
+                semantic_ratio: 0.25
+            }
+        );
+        let rrf = params(&[("q", "x"), ("rrf_k", "30")]).unwrap();
+        assert_eq!(rrf.fusion(), Fusion::Rrf { k: 30.0 });
+        let dbsf = params(&[("q", "x"), ("fusion", "dbsf")]).unwrap();
+        assert_eq!(dbsf.fusion(), Fusion::Dbsf);
+    }
+
+    #[test]
+    fn each_bad_field_has_its_code() {
+        for (pairs, code) in [
+            (&[("k", "3")][..], "missing_query"),
+            (&[("q", "  ")][..], "empty_query"),
+            (&[("q", "x"), ("k", "0")][..], "k_out_of_range"),
+            (&[("q", "x"), ("k", "ten")][..], "invalid_k"),
+            (&[("q", "x"), ("mode", "fast")][..], "unknown_mode"),
+            (&[("q", "x"), ("fusion", "max")][..], "unknown_fusion"),
+            (&[("q", "x"), ("ratio", "1.5")][..], "ratio_out_of_range"),
+            (&[("q", "x"), ("rrf_k", "0")][..], "rrf_k_out_of_range"),
+            (&[("q", "x"), ("rrf_k", "abc")][..], "invalid_rrf_k"),
+            (
+                &[("q", "x"), ("fusion", "dbsf"), ("ratio", "0.5")][..],
+                "conflicting_fusion",
+            ),
+            (&[("q", "x"), ("explain", "maybe")][..], "invalid_explain"),
+        ] {
+            assert_eq!(params(pairs).unwrap_err().code(), code, "{pairs:?}");
+        }
+        let long = "x".repeat(MAX_QUERY_CHARS + 1);
+        assert_eq!(
+            params(&[("q", &long)]).unwrap_err().code(),
+            "query_too_long"
+        );
+    }
+}
