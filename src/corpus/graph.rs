@@ -284,6 +284,28 @@ mod tests {
     }
 
     #[test]
+    fn children_and_incoming_relations_are_read_backwards() {
+        let pages = [
+            page("ai", "", ""),
+            page("ml", "ai", ""),
+            page(
+                "rag",
+                "ai",
+                "relations:\n  alternative-to: [ft]\n  uses: [ml]\n",
+            ),
+            page("ft", "ml", "relations:\n  related: [ml]\n"),
+        ];
+        let corpus = Corpus::from_pages(pages.into_iter().map(|(p, _)| p).collect(), "h".into());
+        let graph = corpus.graph();
+        assert_eq!(graph.children("ai"), ["ml", "rag"]);
+        assert_eq!(graph.children("ft"), [] as [String; 0]);
+        let into_ml = graph.referenced_by("ml").unwrap();
+        assert_eq!(into_ml[&Relation::Uses], ["rag"]);
+        assert_eq!(into_ml[&Relation::Related], ["ft"]);
+        assert!(graph.referenced_by("ai").is_none());
+    }
+
+    #[test]
     fn unknown_parent_is_located() {
         let problems = validate(&[page("a", "", ""), page("b", "a, zzz", "")]);
         assert_eq!(problems.len(), 1);

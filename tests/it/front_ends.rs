@@ -1,0 +1,318 @@
+//! The three front ends (HTTP API, `landscape search`, `landscape eval --modes`) refuse the
+//! same bad requests with the same message, because they share one validator
+//! (`landscape::request`). The router is driven in process (`tower::ServiceExt::oneshot`) over an
+//! engine assembled with `Engine::from_parts`, the seam another backend would use.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use landscape::chunk::Chunk;
+use landscape::corpus::{Corpus, Page};
+use landscape::engine::{Engine, EngineConfig, Parts};
+use landscape::keyword::{FieldBoosts, KeywordIndex};
+use landscape::store::{self, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
+use landscape::vector::{HnswParams, VectorIndex};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::common::{model, Site};
+
+/// The zoo, built once, and an engine assembled from its parts by hand.
+fn engine() -> Arc<Engine> {
+    static ENGINE: OnceLock<(Site, Arc<Engine>)> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let site = Site::zoo();
+            let built = site.build();
+            let generation = site.store().open_current(&built.manifest.model).unwrap();
+            let dir = &generation.dir;
+            let chunks: Vec<Chunk> = store::read_json(dir, CHUNKS_FILE).unwrap();
+            let pages: Vec<Page> = store::read_json(dir, PAGES_FILE).unwrap();
+            let unit = built.manifest.keyword.unit;
+            let keyword =
+                KeywordIndex::open(&dir.join(KEYWORD_DIR), FieldBoosts::default(), unit).unwrap();
+            let dims = built.manifest.model.dimensions;
+            let ef = HnswParams::default().ef_search;
+            let vectors = VectorIndex::load(dir, dims, ef).unwrap();
+            let parts = Parts {
+                generation: built.manifest.generation.clone(),
+                pages: Corpus::from_pages(pages, built.manifest.corpus_hash.clone()),
+                chunks,
+                keyword: Box::new(keyword),
+                vectors: Box::new(vectors),
+            };
+            let engine = Engine::from_parts(parts, model(), EngineConfig::default());
+            (site, Arc::new(engine))
+        })
+        .1
+        .clone()
+}
+
+async fn call(request: Request<Body>) -> (StatusCode, Value) {
+    let response = landscape::http::router(engine())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(uri: &str) -> (StatusCode, Value) {
+    call(Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post(body: &str, content_type: &str) -> (StatusCode, Value) {
+    let request = Request::post("/search")
+        .header("content-type", content_type)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    call(request).await
+}
+
+/// One bad request, as fields, and the message every front end must give for it.
+struct Bad {
+    fields: &'static [(&'static str, &'static str)],
+    /// The same mistake in `landscape eval --modes`, where it can be said there.
+    eval_modes: Option<&'static str>,
+    code: &'static str,
+    message: &'static str,
+}
+
+const BAD: &[Bad] = &[
+    Bad {
+        fields: &[("q", "   ")],
+        eval_modes: None,
+        code: "empty_query",
+        message: "q is empty",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("k", "0")],
+        eval_modes: None,
+        code: "k_out_of_range",
+        message: "k is 0; it must be from 1 to 100",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("k", "101")],
+        eval_modes: None,
+        code: "k_out_of_range",
+        message: "k is 101; it must be from 1 to 100",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("k", "ten")],
+        eval_modes: None,
+        code: "invalid_k",
+        message: "k must be a number, got `ten`",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("mode", "fast")],
+        eval_modes: None,
+        code: "unknown_mode",
+        message: "unknown mode `fast`; use keyword, semantic or hybrid",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("fusion", "max")],
+        eval_modes: Some("max"),
+        code: "unknown_fusion",
+        message: "unknown fusion `max`; use rrf, weighted or dbsf",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("ratio", "1.5")],
+        eval_modes: Some("weighted:1.5"),
+        code: "ratio_out_of_range",
+        message: "ratio is 1.5; it must be from 0 to 1",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("rrf_k", "0")],
+        eval_modes: Some("rrf:0"),
+        code: "rrf_k_out_of_range",
+        message: "rrf_k is 0; it must be above 0 and at most 10000",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("rrf_k", "20000")],
+        eval_modes: Some("rrf:20000"),
+        code: "rrf_k_out_of_range",
+        message: "rrf_k is 20000; it must be above 0 and at most 10000",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("rrf_k", "abc")],
+        eval_modes: Some("rrf:abc"),
+        code: "invalid_rrf_k",
+        message: "rrf_k must be a number, got `abc`",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("fusion", "dbsf"), ("ratio", "0.5")],
+        eval_modes: Some("dbsf:0.5"),
+        code: "conflicting_fusion",
+        message: "ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither",
+    },
+];
+
+fn query_string(fields: &[(&str, &str)]) -> String {
+    let encoded: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "%20")))
+        .collect();
+    format!("/search?{}", encoded.join("&"))
+}
+
+/// The fields as a JSON body, or `None` when a number field holds text (JSON would say that
+/// with its own type error, tested below).
+fn json_body(fields: &[(&str, &str)]) -> Option<Value> {
+    let mut body = serde_json::Map::new();
+    for &(name, value) in fields {
+        let v = match name {
+            "k" => json!(value.parse::<i64>().ok()?),
+            "ratio" | "rrf_k" => json!(value.parse::<f64>().ok()?),
+            _ => json!(value),
+        };
+        body.insert(name.to_string(), v);
+    }
+    Some(Value::Object(body))
+}
+
+/// `landscape search` with the fields as flags; it refuses before loading the model or index.
+fn cli(fields: &[(&str, &str)]) -> std::process::Output {
+    let site = Site::new();
+    let mut cmd = site.command("search");
+    for &(name, value) in fields {
+        match name {
+            "q" => cmd.arg(value),
+            _ => cmd.arg(format!("--{}={value}", name.replace('_', "-"))),
+        };
+    }
+    cmd.output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_front_end_refuses_the_same_requests_with_the_same_message() {
+    for bad in BAD {
+        let (status, body) = get(&query_string(bad.fields)).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "GET {:?}: {body}",
+            bad.fields
+        );
+        assert_eq!(body["error"]["code"], bad.code, "GET {:?}", bad.fields);
+        assert_eq!(
+            body["error"]["message"], bad.message,
+            "GET {:?}",
+            bad.fields
+        );
+
+        if let Some(json) = json_body(bad.fields) {
+            let (status, body) = post(&json.to_string(), "application/json").await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "POST {json}: {body}");
+            assert_eq!(body["error"]["message"], bad.message, "POST {json}");
+        }
+
+        let out = cli(bad.fields);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "search {:?}", bad.fields);
+        assert!(
+            stderr.contains(bad.message),
+            "search {:?}: {stderr}",
+            bad.fields
+        );
+
+        if let Some(modes) = bad.eval_modes {
+            let out = Site::new()
+                .command("eval")
+                .args(["--questions", "unused.jsonl", "--modes", modes])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "eval --modes {modes}");
+            assert!(
+                stderr.contains(bad.message),
+                "eval --modes {modes}: {stderr}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn good_requests_agree_across_get_and_post() {
+    let (status, by_get) = get("/search?q=furry%20pet&k=2&fusion=rrf&rrf_k=30").await;
+    assert_eq!(status, StatusCode::OK, "{by_get}");
+    let body = r#"{"q": "  furry pet ", "k": 2, "fusion": "rrf", "rrf_k": 30}"#;
+    let (status, by_post) = post(body, "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{by_post}");
+    assert_eq!(by_get["results"], by_post["results"]);
+    assert_eq!(by_post["query"], "furry pet", "the query is trimmed once");
+    assert_eq!(by_post["fusion"], json!({"method": "rrf", "k": 30.0}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_and_routes_get_json_errors() {
+    let cases = [
+        (post("{", "application/json").await, 400, "malformed_json"),
+        (
+            post(r#"{"q": "cat", "k": "ten"}"#, "application/json").await,
+            422,
+            "invalid_field",
+        ),
+        (
+            post(r#"{"q": "cat", "size": 3}"#, "application/json").await,
+            422,
+            "invalid_field",
+        ),
+        (
+            post("q=cat", "text/plain").await,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            post(
+                &format!(r#"{{"q": "{}"}}"#, "x".repeat(20_000)),
+                "application/json",
+            )
+            .await,
+            413,
+            "body_too_large",
+        ),
+        (get("/nowhere").await, 404, "not_found"),
+        (get("/concepts/unicorn").await, 404, "unknown_concept"),
+        (
+            get("/answer?q=is%20a%20cat%20an%20animal&k=3").await,
+            400,
+            "invalid_query_string",
+        ),
+        (get("/answer").await, 400, "missing_query"),
+    ];
+    for ((status, body), want_status, want_code) in cases {
+        assert_eq!(status.as_u16(), want_status, "{body}");
+        assert_eq!(body["error"]["code"], want_code, "{body}");
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let (status, body) = call(Request::delete("/search").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_their_place_in_the_graph_and_answers_link_to_pages() {
+    let (status, animal) = get("/concepts/animal").await;
+    assert_eq!(status, StatusCode::OK, "{animal}");
+    assert_eq!(animal["children"], json!(["cat", "dog"]));
+    assert_eq!(animal["ancestry"], json!(["living-thing", "animal"]));
+
+    let (_, answer) = get("/answer?q=what%20is%20a%20kitty").await;
+    assert_eq!(answer["kind"], "definition");
+    assert_eq!(answer["page"], "cat");
+    assert_eq!(answer["link"], "/concepts/cat", "the HTTP layer sets links");
+    assert_eq!(answer["concepts"][0]["link"], "/concepts/cat");
+
+    let (_, health) = get("/healthz").await;
+    assert_eq!(health["pages"], 5);
+    assert_eq!(health["generation"], engine().generation());
+}
