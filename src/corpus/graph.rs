@@ -107,87 +107,94 @@ impl<'a> Graph<'a> {
 /// exist, alias clashes and ancestry cycles. `pages` holds each page with its source text, so
 /// problems can point at the line that names the bad reference.
 pub(super) fn validate(pages: &[(Page, String)]) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let problem = |page: &Page, text: &str, needle: &str, message: String| Problem {
+    let (ids, mut problems) = duplicate_ids(pages);
+    problems.extend(dangling_references(pages, &ids));
+    problems.extend(alias_clashes(pages));
+    problems.extend(cycles(pages));
+    problems
+}
+
+/// A problem on `page`, at the front matter line that mentions `needle`.
+fn located(page: &Page, text: &str, needle: &str, message: String) -> Problem {
+    Problem {
         file: page.source.clone(),
         line: front_matter_line(text, needle),
         message,
-    };
+    }
+}
 
+/// Every id (each with the first page that uses it), and a problem for each later page that
+/// uses it again.
+fn duplicate_ids(pages: &[(Page, String)]) -> (HashMap<&str, &Page>, Vec<Problem>) {
     let mut first_file: HashMap<&str, &Page> = HashMap::new();
+    let mut problems = Vec::new();
     for (page, text) in pages {
         if let Some(other) = first_file.get(page.id.as_str()) {
-            problems.push(problem(
-                page,
-                text,
-                "id:",
-                format!(
-                    "duplicate id `{}`: also used by {}",
-                    page.id,
-                    other.source.display()
-                ),
-            ));
+            let message = format!(
+                "duplicate id `{}`: also used by {}",
+                page.id,
+                other.source.display()
+            );
+            problems.push(located(page, text, "id:", message));
         } else {
             first_file.insert(&page.id, page);
         }
     }
+    (first_file, problems)
+}
 
+/// Parents, relations and `compares` must name other pages that exist.
+fn dangling_references(pages: &[(Page, String)], ids: &HashMap<&str, &Page>) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for (page, text) in pages {
+        let relations = page
+            .relations
+            .iter()
+            .flat_map(|(rel, ids)| ids.iter().map(move |id| (rel.as_str(), id)));
         let references = page
             .parents
             .iter()
             .map(|p| ("parents", p))
-            .chain(
-                page.relations
-                    .iter()
-                    .flat_map(|(rel, ids)| ids.iter().map(move |id| (rel.as_str(), id))),
-            )
+            .chain(relations)
             .chain(page.compares.iter().map(|c| ("compares", c)));
         for (field, target) in references {
-            if target == &page.id {
-                problems.push(problem(
-                    page,
-                    text,
-                    target,
-                    format!("`{field}` names the page itself"),
-                ));
-            } else if !first_file.contains_key(target.as_str()) {
-                problems.push(problem(
-                    page,
-                    text,
-                    target,
-                    format!("`{field}` names unknown id `{target}`"),
-                ));
-            }
+            let message = if target == &page.id {
+                format!("`{field}` names the page itself")
+            } else if !ids.contains_key(target.as_str()) {
+                format!("`{field}` names unknown id `{target}`")
+            } else {
+                continue;
+            };
+            problems.push(located(page, text, target, message));
         }
     }
+    problems
+}
 
-    // An alias is a promise that typing it finds this page; two pages cannot both keep it.
+/// An alias is a promise that typing it finds this page; two pages cannot both keep it.
+fn alias_clashes(pages: &[(Page, String)]) -> Vec<Problem> {
     let mut names: HashMap<String, &Page> = HashMap::new();
     for (page, _) in pages {
         names.entry(normalise(&page.title)).or_insert(page);
     }
+    let mut problems = Vec::new();
     for (page, text) in pages {
         for alias in &page.aliases {
             let key = normalise(alias);
             match names.get(&key) {
-                Some(other) if other.id != page.id => problems.push(problem(
-                    page,
-                    text,
-                    alias,
-                    format!(
+                Some(other) if other.id != page.id => {
+                    let message = format!(
                         "alias `{alias}` is already the title or an alias of `{}`",
                         other.id
-                    ),
-                )),
+                    );
+                    problems.push(located(page, text, alias, message));
+                }
                 _ => {
                     names.insert(key, page);
                 }
             }
         }
     }
-
-    problems.extend(cycles(pages));
     problems
 }
 

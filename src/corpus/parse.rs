@@ -29,110 +29,70 @@ struct FrontMatter {
     compares: Vec<String>,
 }
 
-/// Parses one page. `file` is the path shown in problems.
-pub(super) fn parse_page(file: &Path, text: &str) -> Result<Page, Vec<Problem>> {
-    let problem = |line: usize, message: String| Problem {
-        file: file.to_path_buf(),
-        line,
-        message,
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.first().map(|l| l.trim_end()) != Some("---") {
-        return Err(vec![problem(
-            1,
-            "missing front matter: the first line must be `---`".into(),
-        )]);
+/// The page's text, located: where problems point.
+struct Source<'a> {
+    file: &'a Path,
+    lines: Vec<&'a str>,
+    /// Index of the line that closes the front matter.
+    close: usize,
+}
+
+impl Source<'_> {
+    fn problem(&self, line: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.file.to_path_buf(),
+            line,
+            message: message.into(),
+        }
     }
-    let Some(close) = lines.iter().skip(1).position(|l| l.trim_end() == "---") else {
-        return Err(vec![problem(
-            1,
-            "front matter is not closed: no second `---` line".into(),
-        )]);
-    };
-    let close = close + 1; // index of the closing line
-    let yaml = lines[1..close].join("\n");
-    let fm: FrontMatter = serde_yaml_ng::from_str(&yaml).map_err(|e| {
-        // The YAML starts on line 2 of the file.
-        let line = e.location().map(|l| l.line() + 1).unwrap_or(1);
-        vec![problem(line, format!("front matter: {e}"))]
-    })?;
-    let fm_line = |needle: &str| -> usize {
-        lines[1..close]
+
+    /// The front matter's lines (between the two `---`).
+    fn front_matter(&self) -> &[&str] {
+        &self.lines[1..self.close]
+    }
+
+    /// The 1-based line of the front matter field containing `needle` (its first line if none).
+    fn field_line(&self, needle: &str) -> usize {
+        self.front_matter()
             .iter()
             .position(|l| l.contains(needle))
             .map(|i| i + 2)
             .unwrap_or(2)
-    };
+    }
 
-    let mut problems = Vec::new();
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
-    if stem.as_deref() != Some(fm.id.as_str()) {
-        problems.push(problem(
-            fm_line("id:"),
-            format!(
-                "id `{}` must equal the file name `{}`",
-                fm.id,
-                stem.unwrap_or_default()
-            ),
-        ));
+    /// The 1-based line of the first body line, after the closing `---`.
+    fn body_line(&self) -> usize {
+        self.close + 2
     }
-    if !is_slug(&fm.id) {
-        problems.push(problem(
-            fm_line("id:"),
-            format!(
-                "id `{}` must be a slug: lower-case letters, digits and single hyphens",
-                fm.id
-            ),
-        ));
-    }
-    if fm.title.trim().is_empty() {
-        problems.push(problem(fm_line("title:"), "title is empty".into()));
-    }
+}
+
+/// Parses one page. `file` is the path shown in problems.
+pub(super) fn parse_page(file: &Path, text: &str) -> Result<Page, Vec<Problem>> {
+    let src = locate(file, text).map_err(|p| vec![p])?;
+    let yaml = src.front_matter().join("\n");
+    let fm: FrontMatter = serde_yaml_ng::from_str(&yaml).map_err(|e| {
+        // The YAML starts on line 2 of the file.
+        let line = e.location().map(|l| l.line() + 1).unwrap_or(1);
+        vec![src.problem(line, format!("front matter: {e}"))]
+    })?;
     let kind = fm.kind.unwrap_or(PageKind::Concept);
-
-    // Body: everything after the closing `---`.
-    let body_start_line = close + 2; // 1-based line of the first body line
-    let body = lines[close + 1..].join("\n");
-    let sections = parse_sections(&body, body_start_line).map_err(|(line, message)| {
+    let mut problems = front_matter_problems(&src, &fm, kind);
+    let body = src.lines[src.close + 1..].join("\n");
+    let sections = parse_sections(&body, src.body_line()).map_err(|(line, message)| {
         let mut all = std::mem::take(&mut problems);
-        all.push(problem(line, message));
+        all.push(src.problem(line, message));
         all
     })?;
-
-    let required: &[&str] = match kind {
-        PageKind::Concept => &CONCEPT_SECTIONS,
-        PageKind::Comparison => &COMPARISON_SECTIONS,
-    };
-    for heading in required {
-        match sections.iter().find(|s| s.heading == *heading) {
-            None => problems.push(problem(
-                body_start_line,
-                format!("missing section `## {heading}`"),
-            )),
-            Some(s) if s.text.trim().is_empty() => {
-                problems.push(problem(s.line, format!("section `## {heading}` is empty")))
-            }
-            Some(_) => {}
-        }
-    }
-    if kind == PageKind::Comparison && fm.compares.len() != 2 {
-        problems.push(problem(
-            fm_line("compares:"),
-            format!(
-                "a comparison must name exactly two concepts in `compares`, found {}",
-                fm.compares.len()
-            ),
-        ));
-    }
-    if kind == PageKind::Concept && !fm.compares.is_empty() {
-        problems.push(problem(
-            fm_line("compares:"),
-            "`compares` is only for pages with `kind: comparison`".into(),
-        ));
-    }
+    problems.extend(section_problems(&src, &sections, kind));
     if !problems.is_empty() {
         return Err(problems);
     }
+    let root_reason = src.front_matter().iter().find_map(|l| {
+        l.trim()
+            .strip_prefix("# root:")
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+    });
     Ok(Page {
         id: fm.id,
         kind,
@@ -144,13 +104,86 @@ pub(super) fn parse_page(file: &Path, text: &str) -> Result<Page, Vec<Problem>> 
         compares: fm.compares,
         sections,
         source: file.to_path_buf(),
-        root_reason: lines[1..close].iter().find_map(|l| {
-            l.trim()
-                .strip_prefix("# root:")
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty())
-        }),
+        root_reason,
     })
+}
+
+/// Finds the front matter: the first line must be `---` and another `---` must close it.
+fn locate<'a>(file: &'a Path, text: &'a str) -> Result<Source<'a>, Problem> {
+    let mut src = Source {
+        file,
+        lines: text.lines().collect(),
+        close: 0,
+    };
+    if src.lines.first().map(|l| l.trim_end()) != Some("---") {
+        return Err(src.problem(1, "missing front matter: the first line must be `---`"));
+    }
+    let Some(close) = src.lines.iter().skip(1).position(|l| l.trim_end() == "---") else {
+        return Err(src.problem(1, "front matter is not closed: no second `---` line"));
+    };
+    src.close = close + 1;
+    Ok(src)
+}
+
+/// The id must be a slug equal to the file name, the title must not be empty, and only a
+/// comparison names exactly two `compares`.
+fn front_matter_problems(src: &Source<'_>, fm: &FrontMatter, kind: PageKind) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let id_line = src.field_line("id:");
+    let stem = src
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    if stem.as_deref() != Some(fm.id.as_str()) {
+        let stem = stem.unwrap_or_default();
+        let message = format!("id `{}` must equal the file name `{stem}`", fm.id);
+        problems.push(src.problem(id_line, message));
+    }
+    if !is_slug(&fm.id) {
+        let message = format!(
+            "id `{}` must be a slug: lower-case letters, digits and single hyphens",
+            fm.id
+        );
+        problems.push(src.problem(id_line, message));
+    }
+    if fm.title.trim().is_empty() {
+        problems.push(src.problem(src.field_line("title:"), "title is empty"));
+    }
+    let compares_line = src.field_line("compares:");
+    if kind == PageKind::Comparison && fm.compares.len() != 2 {
+        let message = format!(
+            "a comparison must name exactly two concepts in `compares`, found {}",
+            fm.compares.len()
+        );
+        problems.push(src.problem(compares_line, message));
+    }
+    if kind == PageKind::Concept && !fm.compares.is_empty() {
+        let message = "`compares` is only for pages with `kind: comparison`";
+        problems.push(src.problem(compares_line, message));
+    }
+    problems
+}
+
+/// Every section the page's kind requires is present and not empty.
+fn section_problems(src: &Source<'_>, sections: &[Section], kind: PageKind) -> Vec<Problem> {
+    let required: &[&str] = match kind {
+        PageKind::Concept => &CONCEPT_SECTIONS,
+        PageKind::Comparison => &COMPARISON_SECTIONS,
+    };
+    required
+        .iter()
+        .filter_map(
+            |heading| match sections.iter().find(|s| s.heading == *heading) {
+                None => {
+                    Some(src.problem(src.body_line(), format!("missing section `## {heading}`")))
+                }
+                Some(s) if s.text.trim().is_empty() => {
+                    Some(src.problem(s.line, format!("section `## {heading}` is empty")))
+                }
+                Some(_) => None,
+            },
+        )
+        .collect()
 }
 
 /// Splits a Markdown body at its level-2 headings and turns each section into plain text.

@@ -76,72 +76,16 @@ pub struct EvalSet {
 impl EvalSet {
     /// Loads a dataset in BEIR layout, judged by `qrels/{split}.tsv`.
     pub fn load_beir(dir: &Path, split: &str) -> Result<EvalSet, DatasetError> {
-        let corpus_path = dir.join("corpus.jsonl");
-        let queries_path = dir.join("queries.jsonl");
+        let corpus = beir_corpus(&dir.join("corpus.jsonl"))?;
         let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
-
-        #[derive(Deserialize)]
-        struct Doc {
-            #[serde(rename = "_id")]
-            id: String,
-            #[serde(default)]
-            title: String,
-            text: String,
-        }
-        #[derive(Deserialize)]
-        struct RawQuery {
-            #[serde(rename = "_id")]
-            id: String,
-            text: String,
-        }
-
-        let mut hasher = Sha256::new();
-        let mut pages = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for_each_json_line(&corpus_path, |line, doc: Doc| {
-            hasher.update(doc.id.as_bytes());
-            hasher.update([0]);
-            hasher.update(doc.title.as_bytes());
-            hasher.update([0]);
-            hasher.update(doc.text.as_bytes());
-            hasher.update([0]);
-            if !seen.insert(doc.id.clone()) {
-                return Err(format!("duplicate document id `{}`", doc.id));
-            }
-            let title = doc.title.trim().to_string();
-            pages.push(Page {
-                id: doc.id,
-                kind: PageKind::Concept,
-                title,
-                aliases: Vec::new(),
-                group: None,
-                parents: Vec::new(),
-                relations: BTreeMap::new(),
-                compares: Vec::new(),
-                sections: vec![Section {
-                    heading: DOCUMENT_SECTION.to_string(),
-                    text: doc.text,
-                    line,
-                }],
-                source: PathBuf::from("corpus.jsonl"),
-                root_reason: None,
-            });
-            Ok(())
-        })?;
-        if pages.is_empty() {
-            return Err(DatasetError::Invalid(format!(
-                "{} has no documents",
-                corpus_path.display()
-            )));
-        }
-
         let qrels_text = read(&qrels_path)?;
         let qrels = trec::read_qrels(&qrels_text).map_err(|source| DatasetError::Qrels {
             path: qrels_path.clone(),
             source,
         })?;
+        let queries_path = dir.join("queries.jsonl");
         let mut queries = Vec::new();
-        for_each_json_line(&queries_path, |_, q: RawQuery| {
+        for_each_json_line(&queries_path, |_, q: BeirQuery| {
             if qrels.contains_key(&q.id) {
                 queries.push(Query {
                     id: q.id,
@@ -165,7 +109,7 @@ impl EvalSet {
             .unwrap_or_else(|| "dataset".into());
         Ok(EvalSet {
             name,
-            corpus: Corpus::from_pages(pages, hex::encode(hasher.finalize())),
+            corpus,
             queries,
             qrels,
             types: BTreeMap::new(),
@@ -268,4 +212,65 @@ fn for_each_json_line<T: serde::de::DeserializeOwned>(
         each(i + 1, value).map_err(malformed)?;
     }
     Ok(())
+}
+
+/// A document of a BEIR `corpus.jsonl`.
+#[derive(Deserialize)]
+struct BeirDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(default)]
+    title: String,
+    text: String,
+}
+
+/// A query of a BEIR `queries.jsonl`.
+#[derive(Deserialize)]
+struct BeirQuery {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+}
+
+/// A BEIR `corpus.jsonl` as pages: each document one page with one section, hashed like a
+/// corpus folder so that a rerun reuses its index.
+fn beir_corpus(path: &Path) -> Result<Corpus, DatasetError> {
+    let mut hasher = Sha256::new();
+    let mut pages = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for_each_json_line(path, |line, doc: BeirDoc| {
+        for part in [&doc.id, &doc.title, &doc.text] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        if !seen.insert(doc.id.clone()) {
+            return Err(format!("duplicate document id `{}`", doc.id));
+        }
+        let title = doc.title.trim().to_string();
+        pages.push(Page {
+            id: doc.id,
+            kind: PageKind::Concept,
+            title,
+            aliases: Vec::new(),
+            group: None,
+            parents: Vec::new(),
+            relations: BTreeMap::new(),
+            compares: Vec::new(),
+            sections: vec![Section {
+                heading: DOCUMENT_SECTION.to_string(),
+                text: doc.text,
+                line,
+            }],
+            source: PathBuf::from("corpus.jsonl"),
+            root_reason: None,
+        });
+        Ok(())
+    })?;
+    if pages.is_empty() {
+        return Err(DatasetError::Invalid(format!(
+            "{} has no documents",
+            path.display()
+        )));
+    }
+    Ok(Corpus::from_pages(pages, hex::encode(hasher.finalize())))
 }
