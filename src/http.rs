@@ -43,6 +43,11 @@ impl ApiError {
     }
 }
 
+/// A query string that does not even parse (a repeated or unknown field, bad encoding).
+fn query_string_rejected(e: QueryRejection) -> ApiError {
+    ApiError::bad("invalid_query_string", e.body_text())
+}
+
 /// A refused search parameter is the caller's mistake: 400, with the request module's code.
 impl From<RequestError> for ApiError {
     fn from(e: RequestError) -> ApiError {
@@ -125,7 +130,7 @@ async fn search_get(
     params: Result<Query<TextParams>, QueryRejection>,
 ) -> Response {
     let request = params
-        .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
+        .map_err(query_string_rejected)
         .and_then(|Query(p)| Ok(p.parse()?.validate()?));
     run_search(state, request).await
 }
@@ -199,17 +204,15 @@ async fn answer(
     State(state): State<AppState>,
     params: Result<Query<AnswerQuery>, QueryRejection>,
 ) -> Response {
-    let parsed = params
-        .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
-        .and_then(|Query(p)| {
-            let p = TextParams {
-                q: p.q,
-                explain: p.explain,
-                ..TextParams::default()
-            }
-            .parse()?;
-            Ok((p.query()?, p.explain.unwrap_or(false)))
-        });
+    let parsed = params.map_err(query_string_rejected).and_then(|Query(p)| {
+        let p = TextParams {
+            q: p.q,
+            explain: p.explain,
+            ..TextParams::default()
+        }
+        .parse()?;
+        Ok((p.query()?, p.explain.unwrap_or(false)))
+    });
     let (question, explain) = match parsed {
         Ok(p) => p,
         Err(e) => return e.into_response(),

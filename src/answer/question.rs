@@ -106,8 +106,10 @@ fn is_side(words: &[String]) -> bool {
 
 /// Whether `text` asks to compare two things. The one grammar for it: the keyword leg counts
 /// comparison pages' side names only for such questions, and the answer compares exactly these.
+/// (The same test as `parse` returning a comparison, which it tries first, without cutting
+/// the text for the other kinds: the keyword leg asks this of every query.)
 pub fn asks_for_comparison(text: &str) -> bool {
-    matches!(parse(text), Some(Question::Comparison { .. }))
+    comparison(strip_politeness(&words(text))).is_some()
 }
 
 /// Parses a question; `None` when it is not one of the kinds answered.
