@@ -491,6 +491,10 @@ fn no_reason<E>(
             p.clone(),
         ),
         NoBecause::Alternative(step) => (alternative_reason(ctx, x, step), vec![step.clone()]),
+        NoBecause::BuiltOn(p) if p.len() == 1 => (
+            format!("{tx} is not itself a kind of {ty}, but it is built on one."),
+            p.clone(),
+        ),
         NoBecause::BuiltOn(p) => (
             format!(
                 "{tx} is not itself a kind of {ty}, but it is built on one: {}.",

@@ -68,22 +68,29 @@ fn keyword_unit_chunk_scores_chunks_and_names_the_one_that_matched() {
     assert_eq!((matched(&engine), matched(&by_page)), (2, 1));
 }
 
+/// The same query's top result from an engine with the default settings and from one with
+/// `config`, over the same index: the two engines differ only in the setting under test.
+fn default_and(
+    site: &Site,
+    config: EngineConfig,
+    query: &str,
+    mode: Mode,
+) -> ((Engine, SearchResult), (Engine, SearchResult)) {
+    let default = open(site, EngineConfig::default());
+    let other = open(site, config);
+    let (a, b) = (top(&default, query, mode), top(&other, query, mode));
+    ((default, a), (other, b))
+}
+
 #[test]
 fn aggregation_sum_adds_a_pages_chunk_scores() {
-    let site = zoo_with(KeywordUnit::Page);
-    let max = open(&site, EngineConfig::default());
-    let sum = open(
-        &site,
-        EngineConfig {
-            aggregation: Aggregation::Sum,
-            ..EngineConfig::default()
-        },
-    );
+    let sum = EngineConfig {
+        aggregation: Aggregation::Sum,
+        ..EngineConfig::default()
+    };
     let query = "a small furry cat that purrs and hunts mice";
-    let (by_max, by_sum) = (
-        top(&max, query, Mode::Semantic),
-        top(&sum, query, Mode::Semantic),
-    );
+    let site = zoo_with(KeywordUnit::Page);
+    let ((_, by_max), (_, by_sum)) = default_and(&site, sum, query, Mode::Semantic);
     assert_eq!((by_max.id.as_str(), by_sum.id.as_str()), ("cat", "cat"));
     assert!(by_sum.explain.as_ref().unwrap().matched_chunks > 1);
     assert!(
@@ -97,34 +104,25 @@ fn aggregation_sum_adds_a_pages_chunk_scores() {
 
 #[test]
 fn fuse_level_chunk_fuses_chunk_rankings() {
-    let site = zoo_with(KeywordUnit::Chunk);
-    let pages = open(&site, EngineConfig::default());
-    let chunks = open(
-        &site,
-        EngineConfig {
-            fuse_level: FuseLevel::Chunk,
-            ..EngineConfig::default()
-        },
-    );
+    let chunk_level = EngineConfig {
+        fuse_level: FuseLevel::Chunk,
+        ..EngineConfig::default()
+    };
     let query = "a loyal pet that barks";
-    let (by_page, by_chunk) = (
-        top(&pages, query, Mode::Hybrid),
-        top(&chunks, query, Mode::Hybrid),
-    );
+    let site = zoo_with(KeywordUnit::Chunk);
+    let ((pages, by_page), (chunks, by_chunk)) =
+        default_and(&site, chunk_level, query, Mode::Hybrid);
     assert_eq!((by_page.id.as_str(), by_chunk.id.as_str()), ("dog", "dog"));
     let e = by_chunk.explain.as_ref().unwrap();
     // A fused chunk carries both legs' ranks of that very chunk.
     assert!(e.keyword.is_some() && e.semantic.is_some(), "{e:?}");
-    let (page_ranked, chunk_ranked) = (
-        pages.search(&request(query)),
-        chunks.search(&request(query)),
-    );
-    let scores = |r: landscape::engine::SearchResponse| -> Vec<f32> {
-        r.results.iter().map(|r| r.score).collect()
+    let scores = |engine: &Engine| -> Vec<f32> {
+        let response = engine.search(&request(query)).unwrap();
+        response.results.iter().map(|r| r.score).collect()
     };
     assert_ne!(
-        scores(page_ranked.unwrap()),
-        scores(chunk_ranked.unwrap()),
+        scores(&pages),
+        scores(&chunks),
         "fusing chunks ranks differently from fusing pages"
     );
 }
