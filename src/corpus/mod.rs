@@ -44,6 +44,13 @@ pub enum Relation {
     AlternativeTo,
     ExampleOf,
     InstanceOf,
+    /// The network this model or system is built as ("Whisper: architecture transformer"):
+    /// unlike `uses`, it answers "is X a Y?" with yes.
+    Architecture,
+    /// Nothing is both: a declared exclusion (supervised vs unsupervised learning) that lets
+    /// a verdict say "no" for every kind of the one against every kind of the other. Read both
+    /// ways; declaring it on one side is enough.
+    DisjointWith,
     Related,
 }
 
@@ -57,6 +64,8 @@ impl Relation {
             Relation::AlternativeTo => "alternative-to",
             Relation::ExampleOf => "example-of",
             Relation::InstanceOf => "instance-of",
+            Relation::Architecture => "architecture",
+            Relation::DisjointWith => "disjoint-with",
             Relation::Related => "related",
         }
     }
