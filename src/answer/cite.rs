@@ -26,6 +26,25 @@ pub fn names_of(page: &Page) -> String {
     names.join(" ")
 }
 
+/// One given sentence of `page`, with `terms` highlighted.
+pub fn sentence(
+    analyzer: &TextAnalyzer,
+    page: &Page,
+    section: &str,
+    sentence: &str,
+    terms: &str,
+) -> Citation {
+    let passage = Highlighter::new(analyzer, terms).passage(sentence.trim());
+    Citation {
+        page: page.id.clone(),
+        title: page.title.clone(),
+        section: section.to_string(),
+        passage: passage.text,
+        passage_html: passage.html,
+        highlights: passage.highlights,
+    }
+}
+
 /// The first sentence of `page` that names `target` (its title, the acronym in the title or
 /// an alias, singular or plural), with the names highlighted: where GPT-4's page says it is a
 /// large language model. `landscape check` makes sure every page names its parents. Falls
@@ -35,15 +54,7 @@ pub fn naming(analyzer: &TextAnalyzer, page: &Page, target: &Page) -> Citation {
     for section in &page.sections {
         for sentence in section.text.unicode_sentences() {
             if target.is_named_in(&crate::corpus::words(sentence)) {
-                let passage = Highlighter::new(analyzer, &terms).passage(sentence.trim());
-                return Citation {
-                    page: page.id.clone(),
-                    title: page.title.clone(),
-                    section: section.heading.clone(),
-                    passage: passage.text,
-                    passage_html: passage.html,
-                    highlights: passage.highlights,
-                };
+                return self::sentence(analyzer, page, &section.heading, sentence, &terms);
             }
         }
     }

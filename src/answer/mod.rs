@@ -18,7 +18,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use crate::corpus::{Corpus, Page, PageKind, COMPARISON_SECTIONS};
 use cite::{Citation, DEFINING_SECTION};
 use question::{Asked, Question};
-use reason::{Edge, Finding, NoBecause, Step};
+use reason::{Edge, Finding, NoBecause, Step, YesBecause};
 use resolve::{NameIndex, Resolution, SearchFn};
 
 /// What kind of question was answered.
@@ -27,8 +27,12 @@ use resolve::{NameIndex, Resolution, SearchFn};
 pub enum AnswerKind {
     IsA,
     PartOf,
+    /// "does X use Y", "is Y used in X", "is X built on Y".
+    Uses,
     Comparison,
     Definition,
+    /// "what is X built on?": what X and its kinds are built on and use.
+    BuiltOn,
 }
 
 /// The verdict of an is-a or part-of question.
@@ -39,6 +43,10 @@ pub enum Verdict {
     No,
     /// A side could not be resolved with confidence.
     Unknown,
+    /// Both sides are known, but the corpus says neither yes nor no: the graph is open-world,
+    /// and a missing edge is not a "no".
+    #[serde(rename = "not_stated")]
+    NotStated,
 }
 
 /// A concept named in an answer.
@@ -100,6 +108,9 @@ pub struct Answer {
     pub link: Option<String>,
     /// Passages that state the answer.
     pub citations: Vec<Citation>,
+    /// For a verdict read from a page's text rather than the graph: that sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Citation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<AnswerExplain>,
 }
@@ -119,6 +130,7 @@ impl Answer {
             page: None,
             link: None,
             citations: Vec::new(),
+            evidence: None,
             explain: None,
         }
     }
@@ -146,6 +158,21 @@ impl Answer {
         }
     }
 
+    /// Neither yes nor no: what the corpus does say instead, and where each side sits.
+    fn not_stated(
+        kind: AnswerKind,
+        reason: String,
+        concepts: Vec<ConceptRef>,
+        ancestries: Vec<Vec<ConceptRef>>,
+    ) -> Answer {
+        Answer {
+            verdict: Some(Verdict::NotStated),
+            reason: Some(reason.clone()),
+            ancestries,
+            ..Answer::of(kind, format!("Not stated. {reason}"), concepts)
+        }
+    }
+
     /// A verdict that cannot be given, or a comparison that cannot be made, and why.
     fn unresolved(
         kind: AnswerKind,
@@ -154,8 +181,11 @@ impl Answer {
         concepts: Vec<ConceptRef>,
     ) -> Answer {
         Answer {
-            verdict: matches!(kind, AnswerKind::IsA | AnswerKind::PartOf)
-                .then_some(Verdict::Unknown),
+            verdict: matches!(
+                kind,
+                AnswerKind::IsA | AnswerKind::PartOf | AnswerKind::Uses
+            )
+            .then_some(Verdict::Unknown),
             reason: Some(reason.clone()),
             ..Answer::of(kind, format!("{lead}: {reason}"), concepts)
         }
@@ -177,6 +207,12 @@ impl Answer {
 
     fn along(mut self, path: Vec<PathStep>) -> Answer {
         self.path = path;
+        self
+    }
+
+    fn with_evidence(mut self, evidence: Citation) -> Answer {
+        self.citations = vec![evidence.clone()];
+        self.evidence = Some(evidence);
         self
     }
 
@@ -279,26 +315,39 @@ impl<E> Context<'_, E> {
             .collect()
     }
 
-    /// "GPT-4 is a kind of Large Language Model, which is a kind of Generative AI"
+    /// "GPT-4 is a kind of Large Language Model, which is built on the Transformer
+    /// architecture"
     fn chain(&self, steps: &[Step]) -> String {
         let mut out = String::new();
         for (i, s) in steps.iter().enumerate() {
+            let predicate = s.edge.predicate(&self.title(&s.to));
             if i == 0 {
-                out.push_str(&format!(
-                    "{} is {} {}",
-                    self.title(&s.from),
-                    s.edge.phrase(),
-                    self.title(&s.to)
-                ));
+                out.push_str(&format!("{} {predicate}", self.title(&s.from)));
             } else {
-                out.push_str(&format!(
-                    ", which is {} {}",
-                    s.edge.phrase(),
-                    self.title(&s.to)
-                ));
+                out.push_str(&format!(", which {predicate}"));
             }
         }
         out
+    }
+
+    /// The sentence a text verdict rests on, with both sides' names highlighted.
+    fn cite_text(&self, evidence: &reason::TextEvidence, other: &str) -> Option<Citation> {
+        let page = self.corpus.get(&evidence.page)?;
+        let terms = format!(
+            "{} {}",
+            cite::names_of(page),
+            self.corpus
+                .get(other)
+                .map(cite::names_of)
+                .unwrap_or_default()
+        );
+        Some(cite::sentence(
+            self.analyzer,
+            page,
+            &evidence.section,
+            &evidence.sentence,
+            &terms,
+        ))
     }
 
     fn ancestry(&self, id: &str) -> Vec<ConceptRef> {
@@ -342,6 +391,10 @@ pub fn answer<E>(ctx: &Context<'_, E>, text: &str, explain: bool) -> Result<Opti
         Question::IsA { asked, cuts } => is_a(ctx, text, asked, &cuts)?,
         Question::Comparison { left, right } => comparison(ctx, text, &left, &right)?,
         Question::Definition { subject } => match definition(ctx, text, &subject)? {
+            Some(a) => a,
+            None => return Ok(None),
+        },
+        Question::BuiltOn { subject } => match built_on(ctx, text, &subject)? {
             Some(a) => a,
             None => return Ok(None),
         },
@@ -432,6 +485,7 @@ fn is_a<E>(
     let kind = match asked {
         Asked::IsA => AnswerKind::IsA,
         Asked::PartOf => AnswerKind::PartOf,
+        Asked::Uses => AnswerKind::Uses,
     };
     let explain = explained(cuts.to_vec(), vec![rx.clone(), ry.clone()]);
     let (Some(x), Some(y)) = (rx.concept.clone(), ry.concept.clone()) else {
@@ -444,14 +498,41 @@ fn is_a<E>(
         ));
     };
     let concepts = vec![ctx.concept(&x), ctx.concept(&y)];
+    let ancestries = || vec![ctx.ancestry(&x), ctx.ancestry(&y)];
     let answer = match reason::judge(ctx.corpus, &x, &y, asked) {
-        Finding::Yes(steps) if steps.is_empty() => {
+        Finding::Yes(YesBecause::Path(steps)) if steps.is_empty() => {
             let text = format!("Yes: both names stand for {}.", ctx.title(&x));
             Answer::yes(kind, text, concepts).cited(ctx.define_citation(&x).into_iter().collect())
         }
-        Finding::Yes(steps) => Answer::yes(kind, format!("Yes. {}.", ctx.chain(&steps)), concepts)
-            .along(ctx.steps(&steps))
-            .cited(ctx.cite_steps(&steps)),
+        Finding::Yes(YesBecause::Path(steps)) => {
+            Answer::yes(kind, format!("Yes. {}.", ctx.chain(&steps)), concepts)
+                .along(ctx.steps(&steps))
+                .cited(ctx.cite_steps(&steps))
+        }
+        Finding::Yes(YesBecause::Text(evidence)) => {
+            let text = format!(
+                "Yes, in the words of the {} page (the concept graph does not link them): “{}”",
+                ctx.title(&evidence.page),
+                evidence.sentence
+            );
+            let answer = Answer::yes(kind, text, concepts).with_ancestries(ancestries());
+            match ctx.cite_text(&evidence, &y) {
+                Some(c) => answer.with_evidence(c),
+                None => answer,
+            }
+        }
+        Finding::No(NoBecause::Text(evidence)) => {
+            let reason = format!(
+                "In the words of the {} page: “{}”",
+                ctx.title(&evidence.page),
+                evidence.sentence
+            );
+            let answer = Answer::no(kind, reason, concepts, ancestries());
+            match ctx.cite_text(&evidence, &y) {
+                Some(c) => answer.with_evidence(c),
+                None => answer,
+            }
+        }
         Finding::No(because) => {
             let (reason, steps) = no_reason(ctx, &x, &y, &because);
             let mut citations = ctx.cite_steps(&steps);
@@ -460,24 +541,30 @@ fn is_a<E>(
                 citations.extend(ctx.define_citation(&x));
                 citations.extend(ctx.define_citation(&y));
             }
-            let ancestries = vec![ctx.ancestry(&x), ctx.ancestry(&y)];
-            Answer::no(kind, reason, concepts, ancestries)
+            Answer::no(kind, reason, concepts, ancestries())
                 .along(ctx.steps(&steps))
                 .cited(citations)
+        }
+        Finding::NotStated(said) => {
+            let reason = not_stated_reason(ctx, &x, &y, asked, &said);
+            let citations = [ctx.define_citation(&x), ctx.define_citation(&y)];
+            Answer::not_stated(kind, reason, concepts, ancestries())
+                .along(ctx.steps(&said.related))
+                .cited(citations.into_iter().flatten().collect())
         }
     };
     Ok(answer.with_explain(explain))
 }
 
-/// The sentence that says why not, and the path it stands on (empty when the reason is two
-/// ancestries rather than one chain).
+/// The sentence that says why not, and the path it stands on. Text evidence is answered by
+/// the caller, which cites the sentence itself.
 fn no_reason<E>(
     ctx: &Context<'_, E>,
     x: &str,
     y: &str,
     because: &NoBecause,
 ) -> (String, Vec<Step>) {
-    let (tx, ty) = (ctx.title(x), ctx.title(y));
+    let ty = ctx.title(y);
     match because {
         NoBecause::Reversed(p) => (
             format!("It is the other way round: {}.", ctx.chain(p)),
@@ -491,24 +578,67 @@ fn no_reason<E>(
             p.clone(),
         ),
         NoBecause::Alternative(step) => (alternative_reason(ctx, x, step), vec![step.clone()]),
-        NoBecause::BuiltOn(p) if p.len() == 1 => (
-            format!("{tx} is not itself a kind of {ty}, but it is built on one."),
-            p.clone(),
-        ),
-        NoBecause::BuiltOn(p) => (
-            format!(
-                "{tx} is not itself a kind of {ty}, but it is built on one: {}.",
-                ctx.chain(p)
-            ),
-            p.clone(),
-        ),
-        NoBecause::Siblings {
-            common,
+        NoBecause::Disjoint {
             left,
+            exclusion,
             right,
-        } => (siblings_reason(ctx, x, y, common, left, right), Vec::new()),
-        NoBecause::Unrelated => (unrelated_reason(ctx, x, y), Vec::new()),
+        } => {
+            let mut steps = left.clone();
+            steps.push(exclusion.clone());
+            (disjoint_reason(ctx, x, y, left, exclusion, right), steps)
+        }
+        NoBecause::Text(evidence) => (evidence.sentence.clone(), Vec::new()),
     }
+}
+
+/// "Supervised Learning and Unsupervised Learning exclude each other: K-Means is a kind of
+/// Clustering, which is a kind of Unsupervised Learning."
+fn disjoint_reason<E>(
+    ctx: &Context<'_, E>,
+    x: &str,
+    y: &str,
+    left: &[Step],
+    exclusion: &Step,
+    right: &[Step],
+) -> String {
+    let (a, b) = (ctx.title(&exclusion.from), ctx.title(&exclusion.to));
+    let mut text = format!("{a} and {b} exclude each other (nothing is both)");
+    for (side, path) in [(x, left), (y, right)] {
+        if !path.is_empty() {
+            text.push_str(&format!("; {}", ctx.chain(path)));
+        } else if side != exclusion.from && side != exclusion.to {
+            text.push_str(&format!("; {} is {}", ctx.title(side), ctx.title(side)));
+        }
+    }
+    format!("{text}.")
+}
+
+/// What the corpus does say when it says neither yes nor no: a relation between the two if
+/// there is one, else their nearest common ancestor.
+fn not_stated_reason<E>(
+    ctx: &Context<'_, E>,
+    x: &str,
+    y: &str,
+    asked: Asked,
+    said: &reason::NotStated,
+) -> String {
+    let (tx, ty) = (ctx.title(x), ctx.title(y));
+    let question = match asked {
+        Asked::IsA => format!("whether {tx} is a kind of {ty}"),
+        Asked::PartOf => format!("whether {tx} is part of {ty}"),
+        Asked::Uses => format!("whether {tx} uses {ty}"),
+    };
+    let mut text = format!("The corpus does not say {question}.");
+    if !said.related.is_empty() {
+        text.push_str(&format!(" It does say: {}.", ctx.chain(&said.related)));
+    } else if let Some(common) = &said.common {
+        if common != x && common != y {
+            text.push_str(&format!(" Both are kinds of {}.", ctx.title(common)));
+        }
+    } else {
+        text.push_str(" They share no ancestor in the concept graph.");
+    }
+    text
 }
 
 /// "RAG is an alternative to Fine-tuning, not a kind of it."
@@ -526,64 +656,6 @@ fn alternative_reason<E>(ctx: &Context<'_, E>, x: &str, step: &Step) -> String {
         );
     }
     format!("{text}, not a kind of it.")
-}
-
-/// "LSTM is a kind of Recurrent Neural Network; Transformer is another kind of Neural
-/// Network." Both ancestries are in the answer; a path would read as one chain.
-fn siblings_reason<E>(
-    ctx: &Context<'_, E>,
-    x: &str,
-    y: &str,
-    common: &str,
-    left: &[Step],
-    right: &[Step],
-) -> String {
-    let (tx, ty, tc) = (ctx.title(x), ctx.title(y), ctx.title(common));
-    if common == y {
-        return format!("{tx} and {ty} are related, but {tx} is not a kind of {ty}.");
-    }
-    // The child of the common ancestor each side descends through.
-    let branch = |p: &[Step]| p.last().map(|s| s.from.clone());
-    let (Some(bx), Some(by)) = (branch(left), branch(right)) else {
-        return format!("{tx} and {ty} are both under {tc}, in different branches.");
-    };
-    let x_part = match left.first() {
-        Some(first) if first.to == common => format!("{tx} is a kind of {tc}"),
-        Some(first) if first.to == bx => format!("{tx} is a kind of {}", ctx.title(&bx)),
-        Some(first) => format!(
-            "{tx} is a kind of {}, under {}",
-            ctx.title(&first.to),
-            ctx.title(&bx)
-        ),
-        None => tx.clone(),
-    };
-    let y_part = if by == y {
-        format!("{ty} is another kind of {tc}")
-    } else {
-        format!("{ty} is under {}, another kind of {tc}", ctx.title(&by))
-    };
-    format!("{x_part}; {y_part}.")
-}
-
-/// "X and Y share no ancestor in the concept graph", with the root's own reason when X
-/// descends from a documented root.
-fn unrelated_reason<E>(ctx: &Context<'_, E>, x: &str, y: &str) -> String {
-    let (tx, ty) = (ctx.title(x), ctx.title(y));
-    let root = |id: &str| {
-        let chain = ctx.corpus.graph().breadcrumbs(id);
-        chain.first().cloned().unwrap_or_else(|| id.to_string())
-    };
-    let (root_x, root_y) = (root(x), root(y));
-    let mut text = format!("{tx} and {ty} share no ancestor in the concept graph");
-    if let Some(why) = ctx.corpus.get(&root_x).and_then(|p| p.root_reason.as_ref()) {
-        text.push_str(&format!(
-            "; {} is a root of its own ({why})",
-            ctx.title(&root_x)
-        ));
-    } else if root_x != root_y {
-        text.push_str(&format!("; {tx} descends from {}", ctx.title(&root_x)));
-    }
-    format!("{text}.")
 }
 
 /// The answer when a side names nothing the corpus describes: `unknown` for a verdict, no
@@ -679,6 +751,34 @@ fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<
     Ok(Some(
         Answer::from_page(AnswerKind::Definition, &id, citation, concepts)
             .with_ancestries(vec![ctx.ancestry(&id)])
+            .with_explain(explained(Vec::new(), vec![r])),
+    ))
+}
+
+/// "What is X built on?": each thing X or one of its kinds is built on or uses, with the path.
+fn built_on<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<Option<Answer>, E> {
+    let r = ctx.disambiguate(ctx.resolve(subject)?, question)?;
+    let Some(id) = r.concept.clone() else {
+        return Ok(None);
+    };
+    let paths = reason::built_on(ctx.corpus, &id);
+    let title = ctx.title(&id);
+    let text = if paths.is_empty() {
+        format!("The corpus does not say what {title} is built on.")
+    } else {
+        let items: Vec<String> = paths.iter().map(|p| ctx.chain(p)).collect();
+        format!("{}.", items.join("; "))
+    };
+    let citations = paths
+        .iter()
+        .filter_map(|p| p.last())
+        .flat_map(|step| ctx.cite_steps(std::slice::from_ref(step)))
+        .collect();
+    let concepts = vec![ctx.concept(&id)];
+    Ok(Some(
+        Answer::of(AnswerKind::BuiltOn, text, concepts)
+            .with_ancestries(vec![ctx.ancestry(&id)])
+            .cited(citations)
             .with_explain(explained(Vec::new(), vec![r])),
     ))
 }

@@ -14,6 +14,8 @@ pub enum Asked {
     IsA,
     /// "is X part of Y".
     PartOf,
+    /// "does X use Y", "is Y used in X", "is X built on Y".
+    Uses,
 }
 
 /// A question of a kind landscape can answer from the concept graph.
@@ -28,6 +30,8 @@ pub enum Question {
     Comparison { left: String, right: String },
     /// What is X?
     Definition { subject: String },
+    /// What is X built on? What does X use?
+    BuiltOn { subject: String },
 }
 
 /// Words that, standing alone as a side, show the text is not about concepts ("is it
@@ -62,7 +66,6 @@ const IS_A_MARKERS: &[(&str, Asked)] = &[
     ("part of", Asked::PartOf),
     ("a component of", Asked::PartOf),
     ("component of", Asked::PartOf),
-    ("used in", Asked::PartOf),
     ("a", Asked::IsA),
     ("an", Asked::IsA),
     ("the", Asked::IsA),
@@ -120,6 +123,7 @@ pub fn parse(text: &str) -> Option<Question> {
         return None;
     }
     comparison(&w)
+        .or_else(|| uses(&w))
         .or_else(|| is_a(&w))
         .or_else(|| definition(&w))
 }
@@ -222,6 +226,57 @@ fn cut_at_which(w: &[String]) -> &[String] {
         .position(|x| matches!(x.as_str(), "which" | "what" | "when" | "for" | "in"))
         .unwrap_or(w.len());
     &w[..end]
+}
+
+/// "does X use Y", "do Xs use Y", "is Y used in/by X", "is X built on/upon Y", "is X based on
+/// Y", and "what is X built on" / "what does X use".
+fn uses(w: &[String]) -> Option<Question> {
+    let pos = |word: &str| w.iter().position(|x| x == word);
+    let pair = |x: &[String], y: &[String]| {
+        let (x, y) = (without_article(x), without_article(strip_trail(y)));
+        (is_side(x) && is_side(y)).then(|| Question::IsA {
+            asked: Asked::Uses,
+            cuts: vec![(join(x), join(y))],
+        })
+    };
+    match w.first().map(String::as_str)? {
+        "does" | "do" => {
+            let verb = pos("use").or_else(|| pos("rely"))?;
+            let y = match w.get(verb + 1).map(String::as_str) {
+                Some("on") => &w[verb + 2..],
+                _ => &w[verb + 1..],
+            };
+            pair(&w[1..verb], y)
+        }
+        "is" | "are" => {
+            // "is Y used in X" names the user second; "is X built on Y" the user first.
+            if let Some(used) = pos("used").filter(|&u| u > 1) {
+                let by = w.get(used + 1).map(String::as_str);
+                if matches!(by, Some("in" | "by")) {
+                    return pair(&w[used + 2..], &w[1..used]);
+                }
+            }
+            let built = pos("built")
+                .or_else(|| pos("based"))
+                .or_else(|| pos("trained"))?;
+            let on = w.get(built + 1).map(String::as_str);
+            matches!(on, Some("on" | "upon" | "with")).then_some(())?;
+            pair(&w[1..built], &w[built + 2..])
+        }
+        "what" => {
+            let subject = match w {
+                [_, is, x @ .., built, on] if is == "is" && built == "built" && on == "on" => x,
+                [_, is, x @ .., based, on] if is == "is" && based == "based" && on == "on" => x,
+                [_, does, x @ .., verb] if does == "does" && verb == "use" => x,
+                _ => return None,
+            };
+            let subject = without_article(subject);
+            is_side(subject).then(|| Question::BuiltOn {
+                subject: join(subject),
+            })
+        }
+        _ => None,
+    }
 }
 
 fn is_a(w: &[String]) -> Option<Question> {
@@ -399,6 +454,40 @@ mod tests {
             first_cut("GPT-4 is generative AI?"),
             (Asked::IsA, "gpt-4".into(), "generative ai".into())
         );
+    }
+
+    #[test]
+    fn uses_questions_name_the_user_first() {
+        let uses = |q: &str| match parse(q) {
+            Some(Question::IsA {
+                asked: Asked::Uses,
+                cuts,
+            }) => cuts[0].clone(),
+            other => panic!("{q}: {other:?}"),
+        };
+        let pair = |x: &str, y: &str| (x.to_string(), y.to_string());
+        assert_eq!(
+            uses("does GPT-4 use a transformer?"),
+            pair("gpt-4", "transformer")
+        );
+        assert_eq!(uses("do LLMs use attention"), pair("llms", "attention"));
+        assert_eq!(
+            uses("is attention used in BERT?"),
+            pair("bert", "attention")
+        );
+        assert_eq!(
+            uses("is Whisper built on a transformer"),
+            pair("whisper", "transformer")
+        );
+        assert_eq!(
+            uses("is llama based on the transformer"),
+            pair("llama", "transformer")
+        );
+        assert_eq!(uses("does chatgpt rely on rlhf"), pair("chatgpt", "rlhf"));
+        assert_eq!(uses("is GPT trained with RLHF?"), pair("gpt", "rlhf"));
+        for q in ["what is GPT-4 built on?", "what does stable diffusion use"] {
+            assert!(matches!(parse(q), Some(Question::BuiltOn { .. })), "{q}");
+        }
     }
 
     #[test]

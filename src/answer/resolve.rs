@@ -39,6 +39,12 @@ const GENERIC_TAILS: &[&str] = &[
     "systems",
     "tool",
     "thing",
+    "task",
+    "tasks",
+    "objective",
+    "objectives",
+    "network",
+    "networks",
 ];
 
 /// How a side was resolved.

@@ -180,7 +180,8 @@ fn root_reason(page: &Page) -> Option<String> {
     page.root_reason.clone()
 }
 
-/// Verdicts cite the sentence where a page says what it is a kind of: every parent must be
+/// Verdicts cite the sentence where a page says what it is a kind of: every parent (and every
+/// instance-of, example-of and architecture target, which also answer "is X a Y") must be
 /// named in a concept page's text.
 fn unnamed_parents(corpus: &Corpus, page: &Page) -> Vec<String> {
     if page.kind != PageKind::Concept {
@@ -191,10 +192,10 @@ fn unnamed_parents(corpus: &Corpus, page: &Page) -> Vec<String> {
         .iter()
         .flat_map(|s| super::words(&s.text))
         .collect();
-    page.parents
-        .iter()
+    super::graph::kind_edges(page)
+        .into_iter()
         .filter_map(|parent| {
-            let p = corpus.get(parent).filter(|p| !p.is_named_in(&text))?;
+            let p = corpus.get(&parent).filter(|p| !p.is_named_in(&text))?;
             Some(format!(
                 "the text never names the parent `{parent}` (“{}” or an alias): say what kind of thing this is, so answers can cite it",
                 p.title

@@ -110,7 +110,66 @@ pub(super) fn validate(pages: &[(Page, String)]) -> Vec<Problem> {
     let (ids, mut problems) = duplicate_ids(pages);
     problems.extend(dangling_references(pages, &ids));
     problems.extend(alias_clashes(pages));
-    problems.extend(cycles(pages));
+    let cycles = cycles(pages);
+    if cycles.is_empty() {
+        // Only an acyclic graph has ancestors to compare.
+        problems.extend(contradictory_exclusions(pages));
+    }
+    problems.extend(cycles);
+    problems
+}
+
+/// A `disjoint-with` between a page and one of its own kinds (or a kind of it) says that
+/// something both is and is not a Y: refuse it.
+fn contradictory_exclusions(pages: &[(Page, String)]) -> Vec<Problem> {
+    let by_id: HashMap<&str, &Page> = pages.iter().map(|(p, _)| (p.id.as_str(), p)).collect();
+    let kinds_of = |id: &str| -> HashSet<String> {
+        let mut seen = HashSet::new();
+        let mut stack = vec![id.to_string()];
+        while let Some(current) = stack.pop() {
+            for next in by_id
+                .get(current.as_str())
+                .map(|p| kind_edges(p))
+                .unwrap_or_default()
+            {
+                if seen.insert(next.clone()) {
+                    stack.push(next);
+                }
+            }
+        }
+        seen
+    };
+    // Each page with itself and all its kinds, to find a page that is both sides.
+    let lineages: Vec<(&str, HashSet<String>)> = pages
+        .iter()
+        .map(|(p, _)| {
+            let mut kinds = kinds_of(&p.id);
+            kinds.insert(p.id.clone());
+            (p.id.as_str(), kinds)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (page, text) in pages {
+        for other in page
+            .relations
+            .get(&Relation::DisjointWith)
+            .into_iter()
+            .flatten()
+        {
+            let related = kinds_of(&page.id).contains(other) || kinds_of(other).contains(&page.id);
+            let both = lineages
+                .iter()
+                .find(|(_, kinds)| kinds.contains(&page.id) && kinds.contains(other));
+            let message = if related {
+                format!("`disjoint-with` names `{other}`, which is a kind of this page or one of its kinds: nothing could be both, yet one is the other")
+            } else if let Some((id, _)) = both {
+                format!("`disjoint-with` names `{other}`, yet `{id}` is a kind of both")
+            } else {
+                continue;
+            };
+            problems.push(located(page, text, other, message));
+        }
+    }
     problems
 }
 
@@ -199,11 +258,27 @@ fn alias_clashes(pages: &[(Page, String)]) -> Vec<Problem> {
 }
 
 /// Reports each page that is its own ancestor, once per cycle.
+/// The kind-of edges verdicts follow (parents, and the relations that make a page a kind of
+/// its target); a cycle through any of them would make two concepts kinds of each other.
+pub(super) fn kind_edges(page: &Page) -> Vec<String> {
+    let mut out = page.parents.clone();
+    for relation in [
+        Relation::InstanceOf,
+        Relation::ExampleOf,
+        Relation::Architecture,
+    ] {
+        out.extend(page.relations.get(&relation).into_iter().flatten().cloned());
+    }
+    out
+}
+
 fn cycles(pages: &[(Page, String)]) -> Vec<Problem> {
-    let parents: HashMap<&str, &[String]> = pages
+    let edges: HashMap<&str, Vec<String>> = pages
         .iter()
-        .map(|(p, _)| (p.id.as_str(), p.parents.as_slice()))
+        .map(|(p, _)| (p.id.as_str(), kind_edges(p)))
         .collect();
+    let parents: HashMap<&str, &[String]> =
+        edges.iter().map(|(id, e)| (*id, e.as_slice())).collect();
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Visiting,
@@ -248,7 +323,10 @@ fn cycles(pages: &[(Page, String)]) -> Vec<Problem> {
             problems.push(Problem {
                 file: page.source.clone(),
                 line: front_matter_line(text, "parents:"),
-                message: format!("ancestry cycle: {}", cycle.join(" → ")),
+                message: format!(
+                    "ancestry cycle (parents, instance-of, example-of, architecture): {}",
+                    cycle.join(" → ")
+                ),
             });
         }
     }
@@ -310,6 +388,40 @@ mod tests {
         assert_eq!(into_ml[&Relation::Uses], ["rag"]);
         assert_eq!(into_ml[&Relation::Related], ["ft"]);
         assert!(graph.referenced_by("ai").is_none());
+    }
+
+    #[test]
+    fn exclusions_that_contradict_the_ancestry_and_architecture_cycles_are_refused() {
+        let problems = validate(&[
+            page("ml", "", ""),
+            page("supervised", "ml", "relations:\n  disjoint-with: [ml]\n"),
+        ]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("disjoint-with"),
+            "{problems:?}"
+        );
+        let problems = validate(&[
+            page("a", "", "relations:\n  disjoint-with: [b]\n"),
+            page("b", "", ""),
+            page("c", "a, b", ""),
+        ]);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("`c` is a kind of both")),
+            "{problems:?}"
+        );
+        let problems = validate(&[
+            page("a", "", "relations:\n  architecture: [b]\n"),
+            page("b", "a", ""),
+        ]);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("ancestry cycle")),
+            "{problems:?}"
+        );
     }
 
     #[test]

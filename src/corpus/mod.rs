@@ -122,6 +122,26 @@ impl Page {
         names
     }
 
+    /// The length in words of the longest of the page's names (or its plural) that starts at
+    /// `words[at]`, if one does: for reading sentences like "GPT-4 is a large language model".
+    pub fn name_at(&self, words: &[String], at: usize) -> Option<usize> {
+        let rest = words.get(at..)?;
+        self.names()
+            .iter()
+            .filter_map(|(name, _)| {
+                let name = self::words(name);
+                let n = name.len();
+                if n == 0 || rest.len() < n {
+                    return None;
+                }
+                let (last, init) = name.split_last()?;
+                let fits = rest[..n - 1] == *init
+                    && (rest[n - 1] == *last || rest[n - 1] == format!("{last}s"));
+                fits.then_some(n)
+            })
+            .max()
+    }
+
     /// Whether `words` (as from [`words`]) contain one of the page's names, or a name with a
     /// plural last word ("large language models").
     pub fn is_named_in(&self, words: &[String]) -> bool {
@@ -293,9 +313,18 @@ pub(crate) mod tests_support {
     /// `parents` and `relations` (a page without `parents` becomes a documented root). The
     /// simple explanation is "<title> is a test concept.".
     pub(crate) fn corpus_of(pages: &[(&str, &str, &str, &str)]) -> Corpus {
+        let with_text: Vec<_> = pages
+            .iter()
+            .map(|&(id, title, aliases, extra)| (id, title, aliases, extra, ""))
+            .collect();
+        corpus_of_text(&with_text)
+    }
+
+    /// Like [`corpus_of`], with a sentence of one's own opening each simple explanation.
+    pub(crate) fn corpus_of_text(pages: &[(&str, &str, &str, &str, &str)]) -> Corpus {
         let parsed: Vec<(Page, String)> = pages
             .iter()
-            .map(|(id, title, aliases, extra)| {
+            .map(|(id, title, aliases, extra, own)| {
                 let parents = if extra.contains("parents:") {
                     String::new()
                 } else {
@@ -303,7 +332,7 @@ pub(crate) mod tests_support {
                 };
                 let text = format!(
                     "---\nid: {id}\ntitle: {title}\naliases: {aliases}\n{parents}{extra}---\n\
-                     ## Simple explanation\n{title} is a test concept. It has a second sentence.\n\
+                     ## Simple explanation\n{own} {title} is a test concept. It has a second sentence.\n\
                      ## Technical deep dive\nDetails of {title}.\n"
                 );
                 let page = parse::parse_page(Path::new(&format!("{id}.md")), &text)

@@ -159,12 +159,13 @@ impl Report {
         }
         if let Some(v) = &self.verdicts {
             s.push_str(&format!(
-                "\nVerdicts (answers to the {} yes/no questions): {}/{} correct ({:.1}%), {} flipped yes/no, {} unknown.\n",
+                "\nVerdicts (answers to the {} yes/no questions): {}/{} correct ({:.1}%), {} flipped yes/no, {} not stated, {} unknown.\n",
                 v.questions,
                 v.correct,
                 v.questions,
                 100.0 * v.accuracy,
                 v.flipped,
+                v.not_stated,
                 v.unknown
             ));
             for m in &v.misses {

@@ -299,6 +299,9 @@ pub struct VerdictScore {
     pub flipped: usize,
     /// `unknown`, or no answer at all, where a verdict was expected.
     pub unknown: usize,
+    /// `not_stated`: both sides known, the corpus says neither yes nor no. Not right, but not
+    /// a flip either.
+    pub not_stated: usize,
     /// Every question answered wrongly, for reading.
     pub misses: Vec<VerdictMiss>,
 }
@@ -332,6 +335,7 @@ pub fn score_verdicts(set: &EvalSet, engine: &Engine) -> Result<Option<VerdictSc
         match got {
             Some(v) if v == expected => score.correct += 1,
             Some(Verdict::Yes | Verdict::No) if expected != Verdict::Unknown => score.flipped += 1,
+            Some(Verdict::NotStated) => score.not_stated += 1,
             Some(Verdict::Unknown) | None => score.unknown += 1,
             Some(_) => {}
         }

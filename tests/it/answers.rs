@@ -5,7 +5,6 @@
 
 use std::sync::OnceLock;
 
-use landscape::answer::reason::Edge;
 use landscape::answer::resolve::Method;
 use landscape::answer::{Answer, AnswerKind, Verdict};
 use landscape::engine::{Engine, QueryText, SearchRequest};
@@ -66,12 +65,18 @@ fn is_a_yes_names_the_path_and_cites_it() {
 }
 
 #[test]
-fn is_a_no_says_why() {
+fn is_a_without_evidence_is_not_stated_and_no_needs_evidence() {
     let engine = zoo().engine();
+    // Siblings are not evidence of a "no": the graph is open-world.
     let siblings = ask(&engine, "is a dog a cat?");
-    assert_eq!(siblings.verdict, Some(Verdict::No));
+    assert_eq!(
+        siblings.verdict,
+        Some(Verdict::NotStated),
+        "{}",
+        siblings.text
+    );
     assert!(
-        siblings.text.contains("Cat is another kind of Animal"),
+        siblings.text.contains("Both are kinds of Animal"),
         "{}",
         siblings.text
     );
@@ -88,7 +93,7 @@ fn is_a_no_says_why() {
     assert_eq!(path_ids(&reversed), ["dog", "animal"]);
 
     let unrelated = ask(&engine, "is a bike an animal?");
-    assert_eq!(unrelated.verdict, Some(Verdict::No));
+    assert_eq!(unrelated.verdict, Some(Verdict::NotStated));
     assert!(
         unrelated.text.contains("share no ancestor"),
         "{}",
@@ -138,13 +143,21 @@ fn comparisons_and_definitions() {
 #[test]
 fn aliases_misspellings_and_unknown_concepts_on_the_builtin_corpus() {
     let engine = builtin().engine();
-    // An alias, and a product built on a model family: not a kind of it, and the answer says
-    // what it is built on.
+    // An alias, and a product built on a model family: not a kind of it. The "no" rests on
+    // the ChatGPT page's own sentence, cited as the evidence.
     let alias = ask(&engine, "is chat gpt an llm");
     assert_eq!(alias.verdict, Some(Verdict::No), "{}", alias.text);
-    assert_eq!(path_ids(&alias), ["chatgpt", "large-language-model"]);
-    assert_eq!(alias.path[0].relation, Edge::BuiltOn);
-    assert!(alias.text.contains("built on"), "{}", alias.text);
+    let evidence = alias
+        .evidence
+        .as_ref()
+        .expect("a text verdict cites its sentence");
+    assert_eq!(evidence.page, "chatgpt");
+    assert!(
+        evidence
+            .passage
+            .contains("not itself a large language model"),
+        "{evidence:?}"
+    );
     let generative = ask(&engine, "is chatgpt generative ai?");
     assert_eq!(
         generative.verdict,
@@ -217,14 +230,18 @@ fn text_that_is_not_such_a_question_gets_no_answer() {
 /// that should be `no` or the reverse.
 #[test]
 fn development_verdicts_are_right_and_never_flipped() {
+    // The original questions, and the harder cross-cutting ones (issue 12): at least 95%
+    // right each, and never a yes for a no or the reverse. `not_stated` is not right, but it
+    // is not a flip either.
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let set = EvalSet::load_questions(&corpus.join("queries/dev.jsonl"), &corpus).unwrap();
-    let score = runner::score_verdicts(&set, &builtin().engine())
-        .unwrap()
-        .unwrap();
-    assert!(score.questions >= 40, "{score:?}");
-    assert_eq!(score.flipped, 0, "{:#?}", score.misses);
-    assert!(score.accuracy >= 0.95, "{:#?}", score.misses);
+    let engine = builtin().engine();
+    for (file, at_least) in [("queries/dev.jsonl", 40), ("queries/verdicts.jsonl", 60)] {
+        let set = EvalSet::load_questions(&corpus.join(file), &corpus).unwrap();
+        let score = runner::score_verdicts(&set, &engine).unwrap().unwrap();
+        assert!(score.questions >= at_least, "{file}: {score:?}");
+        assert_eq!(score.flipped, 0, "{file}: {:#?}", score.misses);
+        assert!(score.accuracy >= 0.95, "{file}: {:#?}", score.misses);
+    }
 }
 
 #[test]

@@ -135,3 +135,41 @@ fn development_questions_are_well_formed_and_name_real_pages() {
         );
     }
 }
+
+/// The harder verdict set (issue 12): real pages, a reason for each, about half of each answer.
+#[test]
+fn cross_cutting_verdict_questions_are_well_formed() {
+    let corpus = Corpus::load(&root().join("corpus")).unwrap();
+    let text = std::fs::read_to_string(root().join("corpus/queries/verdicts.jsonl")).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let (mut yes, mut no) = (0usize, 0usize);
+    for (n, line) in text.lines().enumerate() {
+        let q: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("verdicts.jsonl:{}: {e}", n + 1));
+        let at = format!("verdicts.jsonl:{}", n + 1);
+        assert!(
+            ids.insert(q["id"].as_str().unwrap().to_string()),
+            "{at}: duplicate id"
+        );
+        assert!(
+            matches!(q["type"].as_str(), Some("cross-cutting" | "uses")),
+            "{at}"
+        );
+        assert!(
+            q["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{at}: no reason"
+        );
+        for page in q["relevant"].as_object().unwrap().keys() {
+            assert!(corpus.get(page).is_some(), "{at}: unknown page `{page}`");
+        }
+        match q["verdict"].as_str() {
+            Some("yes") => yes += 1,
+            Some("no") => no += 1,
+            other => panic!("{at}: verdict {other:?}"),
+        }
+    }
+    assert!(
+        yes + no >= 60 && yes.abs_diff(no) <= 4,
+        "{yes} yes, {no} no"
+    );
+}

@@ -153,7 +153,10 @@ async fn answers_in_search_and_alone() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["kind"], "is-a");
-    assert_eq!(body["verdict"], "no");
+    assert_eq!(
+        body["verdict"], "not_stated",
+        "siblings are no evidence of a no"
+    );
     assert_eq!(body["explain"]["resolutions"][0]["concept"], "dog");
     assert_eq!(body["explain"]["resolutions"][0]["method"], "title");
     assert!(body["explain"]["search_threshold"].as_f64().is_some());

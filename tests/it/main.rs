@@ -17,3 +17,4 @@ mod rebuild;
 mod search;
 mod store;
 mod tuning;
+mod verdicts;
