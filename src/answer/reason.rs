@@ -458,22 +458,25 @@ const USE_VERBS: &[&str] = &[
     "uses", "use", "relies", "rely", "runs", "run", "built", "based", "trained",
 ];
 
-/// A sentence of `x`'s page that states the answer: its subject is a name of `x`, then the
+/// A sentence of `x`'s page (or else of `y`'s) that states the answer: its subject is a name of `x`, then the
 /// verb ("is"; for a uses question "uses", "is built on", "is based on", "relies on"), then at
 /// most two words besides fillers, and a name of `y`. With "not" among them it says no. A
 /// sentence that merely mentions both, or names Y inside a clause, is not evidence.
 fn text_evidence(corpus: &Corpus, x: &str, y: &str, asked: Asked) -> Option<(bool, TextEvidence)> {
     let (px, py) = (corpus.get(x)?, corpus.get(y)?);
-    for section in &px.sections {
-        for sentence in section.text.unicode_sentences() {
-            let w = words(sentence);
-            if let Some(yes) = states(&w, px, py, asked) {
-                let evidence = TextEvidence {
-                    page: px.id.clone(),
-                    section: section.heading.clone(),
-                    sentence: sentence.trim().to_string(),
-                };
-                return Some((yes, evidence));
+    // X's page first, then Y's ("… such as Sora. Sora is a diffusion model that …").
+    for page in [px, py] {
+        for section in &page.sections {
+            for sentence in section.text.unicode_sentences() {
+                let w = words(sentence);
+                if let Some(yes) = states(&w, px, py, asked) {
+                    let evidence = TextEvidence {
+                        page: page.id.clone(),
+                        section: section.heading.clone(),
+                        sentence: sentence.trim().to_string(),
+                    };
+                    return Some((yes, evidence));
+                }
             }
         }
     }
@@ -604,8 +607,9 @@ mod tests {
                 "Diffusion Model",
                 "[]",
                 "parents: [genai]\n",
-                "",
+                "Video generators use it too. Veo is a diffusion model for video.",
             ),
+            ("veo", "Veo", "[]", "parents: [genai]\n", ""),
             (
                 "supervised",
                 "Supervised Learning",
@@ -728,6 +732,10 @@ mod tests {
     #[test]
     fn text_says_yes_when_the_graph_is_silent() {
         let c = corpus();
+        match judge(&c, "veo", "diffusion", Asked::IsA) {
+            Finding::Yes(YesBecause::Text(e)) => assert_eq!(e.page, "diffusion", "Y's page too"),
+            other => panic!("{other:?}"),
+        }
         match judge(&c, "sora", "diffusion", Asked::IsA) {
             Finding::Yes(YesBecause::Text(e)) => {
                 assert_eq!(e.page, "sora");

@@ -126,6 +126,15 @@ fn pages() -> Vec<(&'static str, String)> {
                 "A decision tree is labelled learning with yes or no splits.",
             ),
         ),
+        (
+            "captioner",
+            page(
+                "captioner",
+                "Captioner",
+                "parents: [speech, network]\n",
+                "Captioner is a speech recognizer, and like every such system here it is a network.",
+            ),
+        ),
     ]
 }
 
@@ -194,6 +203,10 @@ fn a_second_parent_and_an_architecture_say_yes_with_the_path() {
         a.get("evidence").is_none(),
         "a graph verdict has a path, not text evidence"
     );
+
+    let a = ask("is Captioner a network?");
+    assert_eq!(a["verdict"], "yes", "the second parent counts: {a}");
+    assert_eq!(path(&a), [step("captioner", "is-a", "network")]);
 
     let a = ask("is Listener a network?");
     assert_eq!(a["verdict"], "yes");
