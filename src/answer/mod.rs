@@ -143,33 +143,23 @@ impl Answer {
         }
     }
 
-    /// "No" and why; both sides' ancestries show where each sits.
-    fn no(
+    /// "No" or "Not stated", and why; both sides' ancestries show where each sits.
+    fn reasoned(
         kind: AnswerKind,
+        verdict: Verdict,
         reason: String,
         concepts: Vec<ConceptRef>,
         ancestries: Vec<Vec<ConceptRef>>,
     ) -> Answer {
+        let lead = match verdict {
+            Verdict::NotStated => "Not stated.",
+            _ => "No.",
+        };
         Answer {
-            verdict: Some(Verdict::No),
+            verdict: Some(verdict),
             reason: Some(reason.clone()),
             ancestries,
-            ..Answer::of(kind, format!("No. {reason}"), concepts)
-        }
-    }
-
-    /// Neither yes nor no: what the corpus does say instead, and where each side sits.
-    fn not_stated(
-        kind: AnswerKind,
-        reason: String,
-        concepts: Vec<ConceptRef>,
-        ancestries: Vec<Vec<ConceptRef>>,
-    ) -> Answer {
-        Answer {
-            verdict: Some(Verdict::NotStated),
-            reason: Some(reason.clone()),
-            ancestries,
-            ..Answer::of(kind, format!("Not stated. {reason}"), concepts)
+            ..Answer::of(kind, format!("{lead} {reason}"), concepts)
         }
     }
 
@@ -527,7 +517,7 @@ fn is_a<E>(
                 ctx.title(&evidence.page),
                 evidence.sentence
             );
-            let answer = Answer::no(kind, reason, concepts, ancestries());
+            let answer = Answer::reasoned(kind, Verdict::No, reason, concepts, ancestries());
             match ctx.cite_text(&evidence, &y) {
                 Some(c) => answer.with_evidence(c),
                 None => answer,
@@ -541,14 +531,14 @@ fn is_a<E>(
                 citations.extend(ctx.define_citation(&x));
                 citations.extend(ctx.define_citation(&y));
             }
-            Answer::no(kind, reason, concepts, ancestries())
+            Answer::reasoned(kind, Verdict::No, reason, concepts, ancestries())
                 .along(ctx.steps(&steps))
                 .cited(citations)
         }
         Finding::NotStated(said) => {
             let reason = not_stated_reason(ctx, &x, &y, asked, &said);
             let citations = [ctx.define_citation(&x), ctx.define_citation(&y)];
-            Answer::not_stated(kind, reason, concepts, ancestries())
+            Answer::reasoned(kind, Verdict::NotStated, reason, concepts, ancestries())
                 .along(ctx.steps(&said.related))
                 .cited(citations.into_iter().flatten().collect())
         }
