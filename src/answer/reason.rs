@@ -345,6 +345,7 @@ fn alternative(corpus: &Corpus, x: &str, y: &str) -> Option<Step> {
 /// What `x` is built on and uses: its own `architecture`, `uses`, `builds-on` and
 /// `trained-with` targets, then those of its kinds (nearest first), each as the path from `x`.
 /// A kind of `x` that is itself an architecture ("GPT-4 is a kind of Transformer") counts too.
+/// At most [`BUILT_ON_ITEMS`], nearest first: an answer, not an inventory.
 pub fn built_on(corpus: &Corpus, x: &str) -> Vec<Vec<Step>> {
     let mut kinds: Vec<(usize, String)> = reach(corpus, x, Walk::Kind)
         .into_iter()
@@ -358,6 +359,14 @@ pub fn built_on(corpus: &Corpus, x: &str) -> Vec<Vec<Step>> {
             continue;
         };
         let up = path(corpus, x, kind, Walk::Kind).unwrap_or_default();
+        // A field's tools are not its members' (as in `use_path`).
+        let field = page
+            .group
+            .as_deref()
+            .is_some_and(|g| FIELD_GROUPS.contains(&g));
+        if kind != x && field {
+            continue;
+        }
         if kind != x && page.group.as_deref() == Some(ARCHITECTURES) && seen.insert(kind.clone()) {
             out.push(up.clone());
         }
@@ -380,8 +389,12 @@ pub fn built_on(corpus: &Corpus, x: &str) -> Vec<Vec<Step>> {
             }
         }
     }
+    out.truncate(BUILT_ON_ITEMS);
     out
 }
+
+/// Most items a "what is X built on" answer lists.
+pub const BUILT_ON_ITEMS: usize = 8;
 
 /// The group of the built-in corpus whose concepts are network architectures.
 pub const ARCHITECTURES: &str = "architectures";
