@@ -562,6 +562,29 @@ mod tests {
         );
     }
 
+    /// Every sequence of up to five words from the grammar's own vocabulary parses without a
+    /// panic (the cuts index into the word list in many ways).
+    #[test]
+    fn no_arrangement_of_grammar_words_panics() {
+        let vocabulary = [
+            "is", "does", "use", "used", "in", "built", "on", "what", "a", "x", "vs", "or", "part",
+            "of", "trained", "with",
+        ];
+        let n = vocabulary.len();
+        for len in 1..=5u32 {
+            for mut code in 0..n.pow(len) {
+                let mut words = Vec::new();
+                for _ in 0..len {
+                    words.push(vocabulary[code % n]);
+                    code /= n;
+                }
+                let text = words.join(" ");
+                let _ = parse(&text);
+                let _ = asks_for_comparison(&text);
+            }
+        }
+    }
+
     #[test]
     fn other_text_is_not_a_question_we_answer() {
         for q in [
