@@ -481,8 +481,7 @@ fn text_evidence(corpus: &Corpus, x: &str, y: &str, asked: Asked) -> Option<(boo
     for page in [px, py] {
         for section in &page.sections {
             for sentence in section.text.unicode_sentences() {
-                let w = words(sentence);
-                if let Some(yes) = states(&w, px, py, asked) {
+                if let Some(yes) = states(&Words::of(sentence), px, py, asked) {
                     let evidence = TextEvidence {
                         page: page.id.clone(),
                         section: section.heading.clone(),
@@ -496,13 +495,59 @@ fn text_evidence(corpus: &Corpus, x: &str, y: &str, asked: Asked) -> Option<(boo
     None
 }
 
-/// Whether the words `w` say "X <verb> [not] … Y": `Some(true)` for yes, `Some(false)` for no.
-fn states(w: &[String], x: &Page, y: &Page, asked: Asked) -> Option<bool> {
+/// A sentence's words (as [`words`] splits them), each marked with whether it ends a
+/// whitespace-separated token: a name must not match half of "zero-shot" ("ZeRO").
+struct Words {
+    w: Vec<String>,
+    ends: Vec<bool>,
+}
+
+impl Words {
+    fn of(sentence: &str) -> Words {
+        let mut out = Words {
+            w: Vec::new(),
+            ends: Vec::new(),
+        };
+        for token in sentence.split_whitespace() {
+            let parts = words(token);
+            let n = parts.len();
+            for (k, part) in parts.into_iter().enumerate() {
+                out.w.push(part);
+                out.ends.push(k + 1 == n);
+            }
+        }
+        out
+    }
+
+    /// The length of a name of `page` at `at` that covers whole tokens only.
+    fn name_at(&self, page: &Page, at: usize) -> Option<usize> {
+        let n = page.name_at(&self.w, at)?;
+        let starts = at == 0 || self.ends[at - 1];
+        (starts && self.ends[at + n - 1]).then_some(n)
+    }
+}
+
+/// Whether the sentence says "X <verb> [not] … Y" (`Some(true)` for yes, `Some(false)` for
+/// no), in its main clause or in a later one whose subject is "it" ("X is …, and it was not
+/// trained with Y").
+fn states(sentence: &Words, x: &Page, y: &Page, asked: Asked) -> Option<bool> {
+    let w = &sentence.w;
     let start = usize::from(matches!(
         w.first().map(String::as_str),
         Some("a" | "an" | "the")
     ));
-    let mut i = start + x.name_at(w, start)?;
+    let verb = start + sentence.name_at(x, start)?;
+    predicate(sentence, verb, y, asked).or_else(|| {
+        (verb..w.len())
+            .filter(|&k| w[k] == "it" && matches!(w[k - 1].as_str(), "and" | "but" | "so"))
+            .find_map(|k| predicate(sentence, k + 1, y, asked))
+    })
+}
+
+/// The predicate from the verb at `i`: "is [not] … Y", "uses / is built on / was trained
+/// with … Y", then at most two words besides fillers before Y's name.
+fn predicate(sentence: &Words, mut i: usize, y: &Page, asked: Asked) -> Option<bool> {
+    let w = &sentence.w;
     let word = |i: usize| w.get(i).map(String::as_str);
     let is = |i: usize| matches!(word(i), Some("is" | "are" | "was" | "were"));
     let uses = |i: usize| word(i).is_some_and(|v| USE_VERBS.contains(&v));
@@ -526,7 +571,7 @@ fn states(w: &[String], x: &Page, y: &Page, asked: Asked) -> Option<bool> {
     }
     let mut other_words = 0;
     while i < w.len() {
-        if y.name_at(w, i).is_some() {
+        if sentence.name_at(y, i).is_some() {
             return Some(!negated);
         }
         match w[i].as_str() {
@@ -666,6 +711,29 @@ mod tests {
             NoBecause::Text(e) => assert!(e.sentence.starts_with("ChatGPT is not itself")),
             other => panic!("the page says so: {other:?}"),
         }
+    }
+
+    #[test]
+    fn sentences_are_read_by_whole_words_and_later_clauses() {
+        let page = |id: &str, title: &str, aliases: &str| {
+            corpus_of_text(&[(id, title, aliases, "", "")])
+                .get(id)
+                .cloned()
+                .unwrap()
+        };
+        let (clip, zero) = (page("clip", "CLIP", "[]"), page("zero", "ZeRO", "[]"));
+        let said = |text: &str, y: &Page, asked| states(&Words::of(text), &clip, y, asked);
+        assert_eq!(
+            said("CLIP is a zero-shot classifier.", &zero, Asked::IsA),
+            None
+        );
+        assert_eq!(
+            said("CLIP is a ZeRO optimiser.", &zero, Asked::IsA),
+            Some(true)
+        );
+        let rlhf = page("rlhf", "RLHF", "[]");
+        let text = "CLIP is not generative, and it was not trained with RLHF.";
+        assert_eq!(said(text, &rlhf, Asked::Uses), Some(false));
     }
 
     #[test]
