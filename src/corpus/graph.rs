@@ -123,31 +123,24 @@ pub(super) fn validate(pages: &[(Page, String)]) -> Vec<Problem> {
 /// something both is and is not a Y: refuse it.
 fn contradictory_exclusions(pages: &[(Page, String)]) -> Vec<Problem> {
     let by_id: HashMap<&str, &Page> = pages.iter().map(|(p, _)| (p.id.as_str(), p)).collect();
-    let kinds_of = |id: &str| -> HashSet<String> {
-        let mut seen = HashSet::new();
-        let mut stack = vec![id.to_string()];
-        while let Some(current) = stack.pop() {
-            for next in by_id
-                .get(current.as_str())
-                .map(|p| kind_edges(p))
-                .unwrap_or_default()
-            {
-                if seen.insert(next.clone()) {
-                    stack.push(next);
-                }
-            }
-        }
-        seen
-    };
-    // Each page with itself and all its kinds, to find a page that is both sides.
-    let lineages: Vec<(&str, HashSet<String>)> = pages
+    // Each page with itself and all its kinds, computed once.
+    let lineages: HashMap<&str, HashSet<String>> = pages
         .iter()
         .map(|(p, _)| {
-            let mut kinds = kinds_of(&p.id);
-            kinds.insert(p.id.clone());
-            (p.id.as_str(), kinds)
+            let mut lineage = HashSet::from([p.id.clone()]);
+            let mut stack = vec![p.id.clone()];
+            while let Some(current) = stack.pop() {
+                let edges = by_id.get(current.as_str()).map(|p| kind_edges(p));
+                for next in edges.unwrap_or_default() {
+                    if lineage.insert(next.clone()) {
+                        stack.push(next);
+                    }
+                }
+            }
+            (p.id.as_str(), lineage)
         })
         .collect();
+    let is_kind_of = |a: &str, b: &str| lineages.get(a).is_some_and(|l| l.contains(b));
     let mut problems = Vec::new();
     for (page, text) in pages {
         for other in page
@@ -156,13 +149,16 @@ fn contradictory_exclusions(pages: &[(Page, String)]) -> Vec<Problem> {
             .into_iter()
             .flatten()
         {
-            let related = kinds_of(&page.id).contains(other) || kinds_of(other).contains(&page.id);
-            let both = lineages
-                .iter()
-                .find(|(_, kinds)| kinds.contains(&page.id) && kinds.contains(other));
-            let message = if related {
+            // The first page, in corpus order, that is a kind of both sides.
+            let both = || {
+                pages
+                    .iter()
+                    .map(|(p, _)| p.id.as_str())
+                    .find(|id| is_kind_of(id, &page.id) && is_kind_of(id, other))
+            };
+            let message = if is_kind_of(&page.id, other) || is_kind_of(other, &page.id) {
                 format!("`disjoint-with` names `{other}`, which is a kind of this page or one of its kinds: nothing could be both, yet one is the other")
-            } else if let Some((id, _)) = both {
+            } else if let Some(id) = both() {
                 format!("`disjoint-with` names `{other}`, yet `{id}` is a kind of both")
             } else {
                 continue;
