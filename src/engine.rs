@@ -148,34 +148,15 @@ pub struct Parts {
     pub vectors: Box<dyn VectorRetriever>,
 }
 
-/// A live generation, ready to search.
-pub struct Engine {
-    generation: String,
-    pages: Corpus,
-    chunks: Vec<Chunk>,
-    keyword: Box<dyn KeywordRetriever>,
-    vectors: Box<dyn VectorRetriever>,
-    model: Arc<dyn Embed>,
-    analyzer: TextAnalyzer,
-    query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
-    config: EngineConfig,
-    /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
-    page_chunks: HashMap<String, Range<usize>>,
-    /// For each chunk, the id of its page's first chunk: a page key that costs nothing to hash.
-    chunk_page: Vec<u32>,
-    /// Every concept's title and aliases, for resolving the names in a question.
-    names: NameIndex,
-}
-
-impl Engine {
-    /// Opens the live generation of `store` with the embedded tantivy + HNSW legs, after
-    /// checking that its parts agree (a generation is never served half-built).
-    pub fn open(
+impl Parts {
+    /// The live generation of `store` as parts with the embedded legs (tantivy and HNSW),
+    /// after checking that the manifest, the chunk table and both indexes agree.
+    pub fn embedded(
         store: &Store,
-        model: Arc<dyn Embed>,
-        config: EngineConfig,
-    ) -> Result<Engine, EngineError> {
-        let generation = store.open_current(model.identity())?;
+        model: &ModelIdentity,
+        config: &EngineConfig,
+    ) -> Result<Parts, EngineError> {
+        let generation = store.open_current(model)?;
         let dir = &generation.dir;
         let manifest = &generation.manifest;
         let inconsistent = |problem: String| EngineError::Inconsistent {
@@ -211,13 +192,44 @@ impl Engine {
                 orphan.concept
             )));
         }
-        let parts = Parts {
+        Ok(Parts {
             generation: manifest.generation.clone(),
             pages,
             chunks,
             keyword: Box::new(keyword),
             vectors: Box::new(vectors),
-        };
+        })
+    }
+}
+
+/// A live generation, ready to search.
+pub struct Engine {
+    generation: String,
+    pages: Corpus,
+    chunks: Vec<Chunk>,
+    keyword: Box<dyn KeywordRetriever>,
+    vectors: Box<dyn VectorRetriever>,
+    model: Arc<dyn Embed>,
+    analyzer: TextAnalyzer,
+    query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
+    config: EngineConfig,
+    /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
+    page_chunks: HashMap<String, Range<usize>>,
+    /// For each chunk, the id of its page's first chunk: a page key that costs nothing to hash.
+    chunk_page: Vec<u32>,
+    /// Every concept's title and aliases, for resolving the names in a question.
+    names: NameIndex,
+}
+
+impl Engine {
+    /// Opens the live generation of `store` with the embedded tantivy + HNSW legs, after
+    /// checking that its parts agree (a generation is never served half-built).
+    pub fn open(
+        store: &Store,
+        model: Arc<dyn Embed>,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        let parts = Parts::embedded(store, model.identity(), &config)?;
         Ok(Engine::from_parts(parts, model, config))
     }
 

@@ -7,42 +7,25 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use landscape::chunk::Chunk;
-use landscape::corpus::{Corpus, Page};
+use landscape::embed::Embed;
 use landscape::engine::{Engine, EngineConfig, Parts};
-use landscape::keyword::{FieldBoosts, KeywordIndex};
-use landscape::store::{self, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
-use landscape::vector::{HnswParams, VectorIndex};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::common::{model, Site};
 
-/// The zoo, built once, and an engine assembled from its parts by hand.
+/// The zoo, built once, and an engine assembled from its parts (`Engine::from_parts`, the
+/// seam another backend would use).
 fn engine() -> Arc<Engine> {
     static ENGINE: OnceLock<(Site, Arc<Engine>)> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
             let site = Site::zoo();
-            let built = site.build();
-            let generation = site.store().open_current(&built.manifest.model).unwrap();
-            let dir = &generation.dir;
-            let chunks: Vec<Chunk> = store::read_json(dir, CHUNKS_FILE).unwrap();
-            let pages: Vec<Page> = store::read_json(dir, PAGES_FILE).unwrap();
-            let unit = built.manifest.keyword.unit;
-            let keyword =
-                KeywordIndex::open(&dir.join(KEYWORD_DIR), FieldBoosts::default(), unit).unwrap();
-            let dims = built.manifest.model.dimensions;
-            let ef = HnswParams::default().ef_search;
-            let vectors = VectorIndex::load(dir, dims, ef).unwrap();
-            let parts = Parts {
-                generation: built.manifest.generation.clone(),
-                pages: Corpus::from_pages(pages, built.manifest.corpus_hash.clone()),
-                chunks,
-                keyword: Box::new(keyword),
-                vectors: Box::new(vectors),
-            };
-            let engine = Engine::from_parts(parts, model(), EngineConfig::default());
+            site.build();
+            let model = model();
+            let config = EngineConfig::default();
+            let parts = Parts::embedded(&site.store(), model.identity(), &config).unwrap();
+            let engine = Engine::from_parts(parts, model, config);
             (site, Arc::new(engine))
         })
         .1
