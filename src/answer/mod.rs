@@ -378,7 +378,7 @@ pub fn answer<E>(ctx: &Context<'_, E>, text: &str, explain: bool) -> Result<Opti
         return Ok(None);
     };
     let mut answer = match question {
-        Question::IsA { asked, cuts } => is_a(ctx, text, asked, &cuts)?,
+        Question::Verdict { asked, cuts } => verdict(ctx, text, asked, &cuts)?,
         Question::Comparison { left, right } => comparison(ctx, text, &left, &right)?,
         Question::Definition { subject } => match definition(ctx, text, &subject)? {
             Some(a) => a,
@@ -465,7 +465,7 @@ fn resolve_cut<E>(
     Ok((x, y))
 }
 
-fn is_a<E>(
+fn verdict<E>(
     ctx: &Context<'_, E>,
     question: &str,
     asked: Asked,

@@ -21,8 +21,9 @@ pub enum Asked {
 /// A question of a kind landscape can answer from the concept graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
-    /// Is X a Y? Each pair is one way of cutting the text into (X, Y), most likely first.
-    IsA {
+    /// A yes/no question about X and Y: is X a Y, is X part of Y, does X use Y (`asked`
+    /// says which). Each pair is one way of cutting the text into (X, Y), most likely first.
+    Verdict {
         asked: Asked,
         cuts: Vec<(String, String)>,
     },
@@ -234,7 +235,7 @@ fn uses(w: &[String]) -> Option<Question> {
     let pos = |word: &str| w.iter().position(|x| x == word);
     let pair = |x: &[String], y: &[String]| {
         let (x, y) = (without_article(x), without_article(strip_trail(y)));
-        (is_side(x) && is_side(y)).then(|| Question::IsA {
+        (is_side(x) && is_side(y)).then(|| Question::Verdict {
             asked: Asked::Uses,
             cuts: vec![(join(x), join(y))],
         })
@@ -323,7 +324,7 @@ fn statement(w: &[String]) -> Option<Question> {
     let subject = without_article(&w[..is]);
     let object = without_article(&w[is + 1..]);
     let mut q = cuts(&body, false)?;
-    if let Question::IsA { cuts, .. } = &mut q {
+    if let Question::Verdict { cuts, .. } = &mut q {
         if is_side(subject) && is_side(object) {
             cuts.insert(0, (join(subject), join(object)));
             cuts.dedup();
@@ -354,7 +355,7 @@ fn cuts(body: &[String], marker_only: bool) -> Option<Question> {
                         all.extend(word_cuts(body));
                         all.dedup();
                     }
-                    return Some(Question::IsA {
+                    return Some(Question::Verdict {
                         asked: *asked,
                         cuts: all,
                     });
@@ -366,7 +367,7 @@ fn cuts(body: &[String], marker_only: bool) -> Option<Question> {
         return None;
     }
     let all = word_cuts(body);
-    (!all.is_empty()).then_some(Question::IsA {
+    (!all.is_empty()).then_some(Question::Verdict {
         asked: Asked::IsA,
         cuts: all,
     })
@@ -422,7 +423,9 @@ mod tests {
 
     fn first_cut(q: &str) -> (Asked, String, String) {
         match parse(q) {
-            Some(Question::IsA { asked, cuts }) => (asked, cuts[0].0.clone(), cuts[0].1.clone()),
+            Some(Question::Verdict { asked, cuts }) => {
+                (asked, cuts[0].0.clone(), cuts[0].1.clone())
+            }
             other => panic!("{q}: {other:?}"),
         }
     }
@@ -459,7 +462,7 @@ mod tests {
     #[test]
     fn uses_questions_name_the_user_first() {
         let uses = |q: &str| match parse(q) {
-            Some(Question::IsA {
+            Some(Question::Verdict {
                 asked: Asked::Uses,
                 cuts,
             }) => cuts[0].clone(),
@@ -492,7 +495,8 @@ mod tests {
 
     #[test]
     fn without_a_marker_every_word_cut_is_offered() {
-        let Some(Question::IsA { cuts, .. }) = parse("is deep learning machine learning") else {
+        let Some(Question::Verdict { cuts, .. }) = parse("is deep learning machine learning")
+        else {
             panic!()
         };
         assert!(cuts.contains(&("deep learning".into(), "machine learning".into())));
