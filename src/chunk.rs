@@ -40,6 +40,9 @@ pub struct Chunk {
     /// Page title, repeated here because the prefix and the keyword title field need it.
     pub title: String,
     pub section: String,
+    /// The section's anchor on the live page (empty for a page's introduction).
+    #[serde(default)]
+    pub anchor: String,
     /// Position of this chunk within its section, from 0.
     pub position: u32,
     /// The chunk's own text, without prefix.
@@ -143,6 +146,7 @@ pub fn chunk_corpus(corpus: &Corpus, counter: &TokenCounter, params: ChunkParams
                     concept: page.id.clone(),
                     title: page.title.clone(),
                     section: section.heading.clone(),
+                    anchor: section.anchor.clone(),
                     position: position as u32,
                     text,
                 });

@@ -130,8 +130,11 @@ pub struct PageFields {
     /// A comparison page's names of its two sides.
     pub sides: Vec<String>,
     /// The page's whole text, for [`KeywordUnit::Page`] (chunks overlap, so joining them would
-    /// count the overlapping sentences twice).
+    /// count the overlapping sentences twice), code blocks included.
     pub text: String,
+    /// Each section's code blocks by section anchor: with [`KeywordUnit::Chunk`] they are
+    /// searched with the section's first chunk.
+    pub code: Vec<(String, String)>,
 }
 
 /// Writes the keyword index of `chunks` into `dir` (which must be empty). `page` gives the
@@ -155,7 +158,16 @@ pub fn build(
         let chunk = &chunks[i];
         let fields = page(&chunk.concept);
         let text = match params.unit {
-            KeywordUnit::Chunk => chunk.text.clone(),
+            KeywordUnit::Chunk => {
+                let code = fields
+                    .code
+                    .iter()
+                    .find(|(anchor, _)| chunk.position == 0 && *anchor == chunk.anchor);
+                match code {
+                    Some((_, code)) => format!("{}\n\n{code}", chunk.text),
+                    None => chunk.text.clone(),
+                }
+            }
             KeywordUnit::Page => fields.text,
         };
         writer.add_document(doc!(

@@ -1,12 +1,20 @@
-//! The corpus: Markdown concept pages with front matter, and the concept graph they form.
+//! The corpus: a site's pages (Markdown with optional front matter, or built HTML), and the
+//! concept graph that the pages carrying concept fields form.
 //!
 //! A corpus is loaded whole and validated whole: if any page is malformed, [`Corpus::load`]
 //! returns every problem it found (each with file and line) and nothing is indexed. A search
 //! index built from half a corpus would silently answer wrong, which is worse than no answer.
+//! Only what is really broken is an error (unreadable files, front matter that does not parse,
+//! duplicate ids, links to pages that do not exist); the house rules of the built-in corpus
+//! are a [`Profile`] of their own and `landscape check`'s business.
 
 pub mod check;
+mod frontmatter;
 mod graph;
+mod html;
+pub mod markdown;
 mod parse;
+pub mod site;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -16,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use graph::Graph;
+pub use parse::CONCEPT_FIELDS;
+pub use site::{Profile, ReadOptions};
 
 /// Section headings every concept page must have, in this order.
 pub const CONCEPT_SECTIONS: [&str; 2] = ["Simple explanation", "Technical deep dive"];
@@ -71,13 +81,26 @@ impl Relation {
     }
 }
 
-/// One `## Heading` of a page and its text, as plain text (Markdown markup removed).
+/// One part of a page: its introduction (empty heading) or a heading of any level with the
+/// text under it, as plain text (markup removed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
     pub heading: String,
+    /// Prose: chunked, embedded and searched by keyword.
     pub text: String,
-    /// 1-based line of the heading in the source file.
+    /// 1-based line of the heading in the source file (of the first text, for an introduction;
+    /// 1 in HTML pages).
     pub line: usize,
+    /// The fragment the live page gives the heading (`#requirements`); empty for the
+    /// introduction, which is the top of the page.
+    #[serde(default)]
+    pub anchor: String,
+    /// Heading level, 1 to 6; 0 for the introduction.
+    #[serde(default)]
+    pub level: u8,
+    /// Code blocks: searched by keyword, never embedded (see [`markdown`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
 }
 
 /// A parsed, validated page.
@@ -100,6 +123,18 @@ pub struct Page {
     /// `parents` in its front matter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_reason: Option<String>,
+    /// Where the page lives on the site: its `url`/`permalink`, else the base URL plus its path
+    /// (built HTML pages always know their path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Front matter fields landscape does not read itself (`tags`, `date`, `description`, …),
+    /// returned with results; string and list fields can filter searches.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, serde_json::Value>,
+    /// Whether the page takes part in the concept layer (it has concept fields, or the corpus
+    /// follows [`Profile::Concepts`]): only such pages get ancestry verdicts and answers.
+    #[serde(default)]
+    pub concept: bool,
 }
 
 impl Page {
@@ -193,8 +228,10 @@ pub enum CorpusError {
         #[source]
         source: std::io::Error,
     },
-    #[error("corpus at {0} has no pages (*.md with front matter)")]
+    #[error("corpus at {0} has no pages (*.md or *.html files)")]
     Empty(PathBuf),
+    #[error("{0}")]
+    Config(String),
     #[error("corpus has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Problem>),
 }
@@ -202,6 +239,9 @@ pub enum CorpusError {
 /// A loaded, validated corpus.
 #[derive(Debug, Clone)]
 pub struct Corpus {
+    profile: Profile,
+    /// Files that were read and deliberately not indexed, with the reason.
+    skipped: Vec<(PathBuf, String)>,
     pages: Vec<Page>,
     by_id: HashMap<String, usize>,
     incoming: graph::Incoming,
@@ -210,24 +250,48 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Reads every `*.md` page below `root` (except `README.md` files), parses and validates them.
+    /// Reads every page below `root` (`*.md`, except `README.md` files, and `*.html`), with
+    /// the profile `root/landscape.toml` names, and validates them.
     pub fn load(root: &Path) -> Result<Corpus, CorpusError> {
-        let files = markdown_files(root)?;
+        Corpus::load_with(root, &ReadOptions::default())
+    }
+
+    /// [`Corpus::load`] with the site's settings (its base URL).
+    pub fn load_with(root: &Path, options: &ReadOptions) -> Result<Corpus, CorpusError> {
+        let profile = Profile::of_folder(root).map_err(CorpusError::Config)?;
+        let files = page_files(root)?;
         let mut hasher = Sha256::new();
+        // Settings that change what pages say (their URLs) change the corpus.
+        hasher.update(format!("{profile:?}\0{:?}\0", options.base_url).as_bytes());
         let mut pages = Vec::new();
         let mut problems = Vec::new();
+        let mut skipped = Vec::new();
         for file in &files {
-            let text = std::fs::read_to_string(file).map_err(|source| CorpusError::Io {
+            let bytes = std::fs::read(file).map_err(|source| CorpusError::Io {
                 path: file.clone(),
                 source,
             })?;
             let relative = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+            let Ok(text) = String::from_utf8(bytes) else {
+                problems.push(Problem {
+                    file: relative,
+                    line: 1,
+                    message: "not UTF-8 text".into(),
+                });
+                continue;
+            };
             hasher.update(relative.to_string_lossy().as_bytes());
             hasher.update([0]);
             hasher.update(text.as_bytes());
             hasher.update([0]);
-            match parse::parse_page(&relative, &text) {
-                Ok(page) => pages.push((page, text)),
+            let read = if is_html(file) {
+                Ok(parse::html_page(&relative, &text, options))
+            } else {
+                parse::markdown_page(&relative, &text, profile, options)
+            };
+            match read {
+                Ok(parse::Read::Page(page)) => pages.push((*page, text)),
+                Ok(parse::Read::Skipped(why)) => skipped.push((relative, why)),
                 Err(mut found) => problems.append(&mut found),
             }
         }
@@ -240,7 +304,10 @@ impl Corpus {
             return Err(CorpusError::Invalid(problems));
         }
         let pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
-        Ok(Corpus::from_pages(pages, hex::encode(hasher.finalize())))
+        let mut corpus = Corpus::from_pages(pages, hex::encode(hasher.finalize()));
+        corpus.profile = profile;
+        corpus.skipped = skipped;
+        Ok(corpus)
     }
 
     /// Builds a corpus from pages that were validated before (for example read back from an index).
@@ -251,6 +318,8 @@ impl Corpus {
             .map(|(i, p)| (p.id.clone(), i))
             .collect();
         Corpus {
+            profile: Profile::default(),
+            skipped: Vec::new(),
             incoming: graph::Incoming::of(&pages),
             pages,
             by_id,
@@ -266,6 +335,17 @@ impl Corpus {
         self.by_id.get(id).map(|&i| &self.pages[i])
     }
 
+    /// The rules the corpus follows (from its `landscape.toml`).
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Files read and not indexed (drafts, redirect stubs, noindex pages, duplicates), each
+    /// with the reason.
+    pub fn skipped(&self) -> &[(PathBuf, String)] {
+        &self.skipped
+    }
+
     pub fn hash(&self) -> &str {
         &self.hash
     }
@@ -275,7 +355,14 @@ impl Corpus {
     }
 }
 
-fn markdown_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+fn is_html(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// Every page file below `root`, sorted: Markdown (`.md`, `.markdown`; a `README.md` documents
+/// its folder and is not a page) and HTML. Hidden files and folders are left out.
+fn page_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -295,7 +382,12 @@ fn markdown_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") && name != "README.md" {
+            } else if (path
+                .extension()
+                .is_some_and(|e| e == "md" || e == "markdown")
+                && name != "README.md")
+                || is_html(&path)
+            {
                 out.push(path);
             }
         }
@@ -335,8 +427,17 @@ pub(crate) mod tests_support {
                      ## Simple explanation\n{own} {title} is a test concept. It has a second sentence.\n\
                      ## Technical deep dive\nDetails of {title}.\n"
                 );
-                let page = parse::parse_page(Path::new(&format!("{id}.md")), &text)
-                    .unwrap_or_else(|p| panic!("{id}: {p:?}"));
+                let file = format!("{id}.md");
+                let read = parse::markdown_page(
+                    Path::new(&file),
+                    &text,
+                    Profile::Concepts,
+                    &ReadOptions::default(),
+                );
+                let page = match read {
+                    Ok(parse::Read::Page(page)) => *page,
+                    other => panic!("{id}: {other:?}"),
+                };
                 (page, text)
             })
             .collect();

@@ -260,9 +260,15 @@ fn beir_corpus(path: &Path) -> Result<Corpus, DatasetError> {
                 heading: DOCUMENT_SECTION.to_string(),
                 text: doc.text,
                 line,
+                anchor: String::new(),
+                level: 0,
+                code: String::new(),
             }],
             source: PathBuf::from("corpus.jsonl"),
             root_reason: None,
+            url: None,
+            metadata: BTreeMap::new(),
+            concept: false,
         });
         Ok(())
     })?;

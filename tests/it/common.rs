@@ -105,8 +105,11 @@ pub fn zoo() -> Vec<PageSpec<'static>> {
     ]
 }
 
+/// The zoo in the concept format, with the `landscape.toml` that says so (its strict rules
+/// then apply, as to the built-in corpus).
 pub fn write_zoo(dir: &Path) {
     write_pages(dir, &zoo());
+    std::fs::write(dir.join("landscape.toml"), "profile = \"concepts\"\n").unwrap();
 }
 
 /// A temp folder holding `corpus/` and `index/`.

@@ -1,0 +1,241 @@
+//! A Markdown body as sites write it, cut into sections.
+//!
+//! The introduction (text before the first heading) and every heading, at any level, start a
+//! section. Each section keeps the anchor the site generators give its heading: an explicit
+//! `{#id}`, else the GitHub-style slug of its text, numbered when a page repeats a heading
+//! (Hugo, Jekyll, MkDocs and Docusaurus all do this), so that a result can link to the very
+//! place on the live page. A first-level heading that opens the page is its title, not a
+//! section: the text under it is the introduction.
+//!
+//! Code blocks are kept apart from the prose ([`Section::code`]): the keyword index searches
+//! them, the embedding model does not see them (it is trained on English prose, and a block
+//! of code would fill a chunk's 256-token window with tokens it cannot place).
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::Section;
+
+/// What the body says about itself.
+pub(super) struct Body {
+    /// The text of a first-level heading before any other heading.
+    pub title: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+/// The Markdown extensions sites use: tables, footnotes, strikethrough, task lists, and
+/// `{#id}` heading attributes.
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// One section being read.
+struct Open {
+    section: Section,
+    text: String,
+    code: String,
+}
+
+impl Open {
+    fn new(heading: String, anchor: String, level: u8, line: usize) -> Open {
+        Open {
+            section: Section {
+                heading,
+                text: String::new(),
+                line,
+                anchor,
+                level,
+                code: String::new(),
+            },
+            text: String::new(),
+            code: String::new(),
+        }
+    }
+
+    fn close(mut self) -> Section {
+        self.section.text = tidy(&self.text);
+        self.section.code = self.code.trim().to_string();
+        self.section
+    }
+}
+
+/// Reads `body`, whose first line is line `first_line` of its file.
+pub(super) fn read(body: &str, first_line: usize) -> Body {
+    let line_of = |offset: usize| first_line + body[..offset].matches('\n').count();
+    let mut anchors = Anchors::default();
+    let mut title = None;
+    let mut done: Vec<Section> = Vec::new();
+    // The introduction; its line is where its first text is.
+    let mut open = Open::new(String::new(), String::new(), 0, 0);
+    let mut heading: Option<(HeadingLevel, Option<String>, usize, String)> = None;
+    let mut in_code = false;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((
+                    level,
+                    id.map(|i| i.to_string()),
+                    line_of(range.start),
+                    String::new(),
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((level, id, line, text)) = heading.take() else {
+                    continue;
+                };
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let is_first = done.is_empty() && open.section.level == 0;
+                if level == HeadingLevel::H1 && title.is_none() && is_first {
+                    // The page's title: the text under it is still the introduction.
+                    title = Some(text);
+                    continue;
+                }
+                let anchor = anchors.assign(id.as_deref(), &text);
+                let previous =
+                    std::mem::replace(&mut open, Open::new(text, anchor, level as u8, line));
+                let previous = previous.close();
+                if previous.level > 0 || !previous.text.is_empty() || !previous.code.is_empty() {
+                    done.push(previous);
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                open.code.push('\n');
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, _, h)) = heading.as_mut() {
+                    h.push_str(&t);
+                } else if in_code {
+                    open.code.push_str(&t);
+                } else {
+                    if open.section.level == 0 && open.section.line == 0 && !t.trim().is_empty() {
+                        open.section.line = line_of(range.start);
+                    }
+                    open.text.push_str(&t);
+                }
+            }
+            Event::SoftBreak => push(&mut heading, &mut open.text, " "),
+            Event::HardBreak => push(&mut heading, &mut open.text, "\n"),
+            Event::End(TagEnd::TableCell) => open.text.push_str(" "),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableRow
+                | TagEnd::TableHead
+                | TagEnd::BlockQuote(_)
+                | TagEnd::FootnoteDefinition,
+            ) => open.text.push_str("\n\n"),
+            _ => {}
+        }
+    }
+    let last = open.close();
+    if last.level > 0 || !last.text.is_empty() || !last.code.is_empty() {
+        done.push(last);
+    }
+    Body {
+        title,
+        sections: done,
+    }
+}
+
+fn push(
+    heading: &mut Option<(HeadingLevel, Option<String>, usize, String)>,
+    text: &mut String,
+    s: &str,
+) {
+    match heading.as_mut() {
+        Some((_, _, _, h)) => h.push(' '),
+        None => text.push_str(s),
+    }
+}
+
+/// Collapses runs of spaces inside paragraphs and keeps one blank line between paragraphs.
+pub(super) fn tidy(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Heading anchors of one page, unique within it.
+#[derive(Default)]
+pub(super) struct Anchors {
+    seen: HashMap<String, usize>,
+}
+
+impl Anchors {
+    /// The explicit id if there is one, else the slug of `text`; a repeat gets `-1`, `-2`, …
+    pub(super) fn assign(&mut self, explicit: Option<&str>, text: &str) -> String {
+        if let Some(id) = explicit.map(str::trim).filter(|i| !i.is_empty()) {
+            self.seen.entry(id.to_string()).or_insert(0);
+            return id.to_string();
+        }
+        let base = slug(text);
+        let n = self.seen.entry(base.clone()).or_insert(0);
+        let anchor = if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        *n += 1;
+        anchor
+    }
+}
+
+/// GitHub's heading slug: lower case, letters, digits, `-` and `_` kept, spaces to `-`, the
+/// rest dropped ("The harbor.toml file" → `the-harbortoml-file`).
+pub fn slug(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intro_headings_anchors_and_code() {
+        let body = "# Install\n\nHarbor installs fast.\n\n## Requirements\n\n### On Debian {#debian}\n\nRun this:\n\n```sh\napt install harbor\n```\n\n## Requirements\n\n| a | b |\n|---|---|\n| x | y |\n";
+        let b = read(body, 5);
+        assert_eq!(b.title.as_deref(), Some("Install"));
+        let got: Vec<_> = b
+            .sections
+            .iter()
+            .map(|s| (s.heading.as_str(), s.anchor.as_str(), s.level, s.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("", "", 0, 7),
+                ("Requirements", "requirements", 2, 9),
+                ("On Debian", "debian", 3, 11),
+                ("Requirements", "requirements-1", 2, 19),
+            ]
+        );
+        assert_eq!(b.sections[0].text, "Harbor installs fast.");
+        assert_eq!(b.sections[2].text, "Run this:");
+        assert_eq!(b.sections[2].code, "apt install harbor");
+        assert_eq!(b.sections[3].text, "a b\n\nx y");
+    }
+
+    #[test]
+    fn slugs_follow_github() {
+        assert_eq!(slug("The harbor.toml file"), "the-harbortoml-file");
+        assert_eq!(slug("On Debian and Ubuntu"), "on-debian-and-ubuntu");
+        assert_eq!(slug("`cargo build` — options"), "cargo-build--options");
+    }
+}
