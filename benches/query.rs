@@ -56,7 +56,7 @@ fn operations(f: &Fixture) -> Vec<Operation<'_>> {
             "keyword leg alone (top 100 chunks)",
             Box::new(move |i| {
                 f.engine
-                    .rank_chunks(QUERIES[i], None, Mode::Keyword, Fusion::default())
+                    .rank_chunks(QUERIES[i], None, Mode::Keyword, Fusion::default(), None)
                     .unwrap();
             }),
         ),
@@ -69,6 +69,7 @@ fn operations(f: &Fixture) -> Vec<Operation<'_>> {
                         Some(&f.vectors[i]),
                         Mode::Semantic,
                         Fusion::default(),
+                        None,
                     )
                     .unwrap();
             }),
@@ -82,6 +83,7 @@ fn operations(f: &Fixture) -> Vec<Operation<'_>> {
                         Some(&f.vectors[i]),
                         Mode::Hybrid,
                         Fusion::default(),
+                        None,
                     )
                     .unwrap();
             }),

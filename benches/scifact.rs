@@ -108,6 +108,7 @@ fn run(f: &Fixture, op: &Operation, i: usize) {
                 Some(&f.vectors[i]),
                 op.mode,
                 Fusion::default(),
+                None,
             )
             .expect("rank");
         return;
@@ -119,6 +120,7 @@ fn run(f: &Fixture, op: &Operation, i: usize) {
             op.mode,
             Fusion::default(),
             op.depth,
+            None,
         )
         .expect("rank");
 }

@@ -4,7 +4,7 @@
 //! groups chunks into pages (the page's best chunk becomes its passage), and decorates each
 //! page with its title, ancestry and highlighted passage.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
@@ -19,11 +19,14 @@ use crate::answer::{self, Answer};
 use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError, ModelIdentity};
+use crate::filter::Filter;
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
-use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit};
+use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit, Language};
 use crate::named::from_name_table;
 pub use crate::request::{Mode, QueryText, SearchRequest};
-use crate::retrieve::{KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever};
+use crate::retrieve::{
+    ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever,
+};
 use crate::snippet::Highlighter;
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
@@ -53,6 +56,10 @@ impl Default for EngineConfig {
         }
     }
 }
+
+/// How much the share of query words a chunk contains counts, next to its cosine, when
+/// choosing a page's passage (not its rank).
+const PASSAGE_WORDS_WEIGHT: f32 = 0.1;
 
 /// Which rankings hybrid mode fuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +96,15 @@ pub struct SearchResult {
     pub score: f32,
     /// Section of the passage.
     pub section: String,
+    /// The section's anchor on the page (empty: the top of the page).
+    pub anchor: String,
+    /// Where the passage is on the live site: the page's URL and the section's anchor. Absent
+    /// when the page's address is not known (no `url` and no `--base-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The page's own front matter fields (tags, date, description, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, serde_json::Value>,
     pub passage: String,
     /// `passage` HTML-escaped with matches in `<mark>`.
     pub passage_html: String,
@@ -133,6 +149,9 @@ pub enum EngineError {
     /// a failure of the model.
     #[error("semantic and hybrid search need a query vector")]
     MissingVector,
+    /// The request filters on a field no page has (the caller's mistake).
+    #[error("no page has the field `{field}` to filter on; the fields are: {}", if known.is_empty() { "none (the pages have no metadata)".to_string() } else { known.join(", ") })]
+    UnknownFilterField { field: String, known: Vec<String> },
 }
 
 /// What an engine is assembled from: the seam where other backends plug in. The embedded
@@ -145,7 +164,11 @@ pub struct Parts {
     /// The chunk table: a chunk id, in either leg, is a position in it.
     pub chunks: Vec<Chunk>,
     pub keyword: Box<dyn KeywordRetriever>,
-    pub vectors: Box<dyn VectorRetriever>,
+    /// The semantic leg; `None` for a keyword-only generation, which serves every mode as
+    /// keyword search (and says so in each response's `mode`).
+    pub vectors: Option<Box<dyn VectorRetriever>>,
+    /// The keyword leg's language: passages are highlighted with the same stemmer.
+    pub language: Language,
 }
 
 impl Parts {
@@ -165,9 +188,17 @@ impl Parts {
         };
         let chunks: Vec<Chunk> = store::read_json(dir, CHUNKS_FILE)?;
         let pages: Vec<Page> = store::read_json(dir, PAGES_FILE)?;
-        let keyword =
-            KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts, manifest.keyword.unit)?;
-        let vectors = VectorIndex::load(dir, manifest.model.dimensions, config.ef_search)?;
+        let keyword = KeywordIndex::open(&dir.join(KEYWORD_DIR), config.boosts, manifest.keyword)?;
+        let vectors = if manifest.semantic {
+            Some(VectorIndex::load(
+                dir,
+                manifest.model.dimensions,
+                config.ef_search,
+            )?)
+        } else {
+            None
+        };
+        let vector_count = vectors.as_ref().map_or(chunks.len(), VectorIndex::len);
         let keyword_docs = match keyword.unit() {
             KeywordUnit::Chunk => chunks.len(),
             // Pages without text have no chunks and no keyword document.
@@ -175,14 +206,14 @@ impl Parts {
         };
         if chunks.len() != manifest.chunks
             || keyword.num_docs() as usize != keyword_docs
-            || vectors.len() != chunks.len()
+            || vector_count != chunks.len()
         {
             return Err(inconsistent(format!(
                 "manifest says {} chunks, chunk table {}, keyword index {}, vector index {}",
                 manifest.chunks,
                 chunks.len(),
                 keyword.num_docs(),
-                vectors.len()
+                vector_count
             )));
         }
         let pages = Corpus::from_pages(pages, manifest.corpus_hash.clone());
@@ -197,7 +228,8 @@ impl Parts {
             pages,
             chunks,
             keyword: Box::new(keyword),
-            vectors: Box::new(vectors),
+            vectors: vectors.map(|v| Box::new(v) as Box<dyn VectorRetriever>),
+            language: manifest.keyword.language,
         })
     }
 }
@@ -208,7 +240,7 @@ pub struct Engine {
     pages: Corpus,
     chunks: Vec<Chunk>,
     keyword: Box<dyn KeywordRetriever>,
-    vectors: Box<dyn VectorRetriever>,
+    vectors: Option<Box<dyn VectorRetriever>>,
     model: Arc<dyn Embed>,
     analyzer: TextAnalyzer,
     query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
@@ -219,6 +251,10 @@ pub struct Engine {
     chunk_page: Vec<u32>,
     /// Every concept's title and aliases, for resolving the names in a question.
     names: NameIndex,
+    /// Filterable metadata fields and how many pages have each.
+    filter_fields: BTreeMap<String, usize>,
+    /// Whether any page takes part in the concept layer: without one no question is answered.
+    has_concepts: bool,
 }
 
 impl Engine {
@@ -241,6 +277,7 @@ impl Engine {
             chunks,
             keyword,
             vectors,
+            language,
         } = parts;
         let ranges = page_ranges(&chunks);
         let mut chunk_page = vec![0; chunks.len()];
@@ -251,7 +288,17 @@ impl Engine {
             .into_iter()
             .map(|r| (chunks[r.start].concept.clone(), r))
             .collect();
+        let mut filter_fields = BTreeMap::new();
+        for page in pages.pages() {
+            for (field, value) in &page.metadata {
+                if crate::filter::is_filterable(value) {
+                    *filter_fields.entry(field.clone()).or_insert(0) += 1;
+                }
+            }
+        }
         Engine {
+            has_concepts: pages.pages().iter().any(|p| p.concept),
+            filter_fields,
             names: NameIndex::new(&pages),
             page_chunks,
             chunk_page,
@@ -261,7 +308,7 @@ impl Engine {
             keyword,
             vectors,
             model,
-            analyzer: keyword::analyzer(),
+            analyzer: keyword::analyzer(language),
             query_vectors: Mutex::new(LruCache::new(
                 NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -272,6 +319,11 @@ impl Engine {
     /// The name of the generation being served.
     pub fn generation(&self) -> &str {
         &self.generation
+    }
+
+    /// Whether the semantic leg exists (false for a `--keyword-only` generation).
+    pub fn has_semantic(&self) -> bool {
+        self.vectors.is_some()
     }
 
     /// The embedding model queries are embedded with.
@@ -318,12 +370,26 @@ impl Engine {
         question: &QueryText,
         explain: bool,
     ) -> Result<Option<Answer>, EngineError> {
+        if !self.has_concepts {
+            return Ok(None);
+        }
         let search = |mention: &str| -> Result<Vec<Found>, EngineError> {
-            let vector = self.query_vector(mention)?;
-            let hits =
-                self.rank_pages(mention, Some(&vector), Mode::Hybrid, Fusion::default(), 10)?;
+            let (vector, mode) = match self.vectors {
+                Some(_) => (Some(self.query_vector(mention)?), Mode::Hybrid),
+                None => (None, Mode::Keyword),
+            };
+            let hits = self.rank_pages(
+                mention,
+                vector.as_deref().map(Vec::as_slice),
+                mode,
+                Fusion::default(),
+                10,
+                None,
+            )?;
+            // Only pages of the concept layer are answered about.
             Ok(hits
                 .into_iter()
+                .filter(|h| self.pages.get(&h.page).is_some_and(|p| p.concept))
                 .map(|h| Found {
                     page: h.page,
                     score: h.best.score,
@@ -344,6 +410,13 @@ impl Engine {
     /// when it is a question the concept graph answers.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
+        let keyword_only;
+        let request = if self.vectors.is_none() && request.mode() != Mode::Keyword {
+            keyword_only = request.clone().with_mode(Mode::Keyword);
+            &keyword_only
+        } else {
+            request
+        };
         let vector = match request.mode() {
             Mode::Keyword => None,
             Mode::Semantic | Mode::Hybrid => Some(self.query_vector(request.query())?),
@@ -364,27 +437,22 @@ impl Engine {
     ) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
         let query = request.query().as_str();
-        let grouped =
-            self.rank_pages(query, vector, request.mode(), request.fusion(), request.k())?;
+        let within = self.allowed(request.filter())?;
+        if within.as_ref().is_some_and(ChunkSet::is_empty) {
+            return Ok(self.response(request, Vec::new(), started));
+        }
+        let (grouped, semantic) = self.rank_pages_and_chunks(
+            query,
+            vector,
+            request.mode(),
+            request.fusion(),
+            request.k(),
+            within.as_ref(),
+        )?;
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
-            // A page-level keyword hit names no particular chunk: show the one whose words
-            // match the query best.
-            let chunk_id = match (hit.best.semantic, self.keyword.unit()) {
-                (None, KeywordUnit::Page) => self
-                    .page_chunks
-                    .get(&hit.page)
-                    .and_then(|range| {
-                        range.clone().max_by_key(|&c| {
-                            let text = self.chunks.get(c).map_or("", |c| c.text.as_str());
-                            // Earlier chunk wins a tie: it opens the page.
-                            (highlighter.matches(text), std::cmp::Reverse(c))
-                        })
-                    })
-                    .map_or(hit.best.chunk, |c| c as u32),
-                _ => hit.best.chunk,
-            };
+            let chunk_id = self.passage_chunk(&hit, &highlighter, &semantic);
             let (Some(chunk), Some(page)) = (
                 self.chunks.get(chunk_id as usize),
                 self.pages.get(&hit.page),
@@ -394,12 +462,19 @@ impl Engine {
             let passage = highlighter.passage(&chunk.text);
             let mut ancestry = self.pages.graph().breadcrumbs(&page.id);
             ancestry.pop();
+            let url = page.url.as_ref().map(|url| match chunk.anchor.as_str() {
+                "" => url.clone(),
+                anchor => format!("{url}#{anchor}"),
+            });
             results.push(SearchResult {
                 id: page.id.clone(),
                 kind: page.kind,
                 title: page.title.clone(),
                 score: hit.best.score,
                 section: chunk.section.clone(),
+                anchor: chunk.anchor.clone(),
+                url,
+                metadata: page.metadata.clone(),
                 passage: passage.text,
                 passage_html: passage.html,
                 highlights: passage.highlights,
@@ -413,19 +488,102 @@ impl Engine {
                 }),
             });
         }
-        Ok(SearchResponse {
-            query: query.to_string(),
+        Ok(self.response(request, results, started))
+    }
+
+    /// The chunk whose passage stands for a page in the results: among the page's chunks the
+    /// semantic leg found, the closest in meaning, with a share of the query's words as a
+    /// tie-breaker worth up to [`PASSAGE_WORDS_WEIGHT`] of cosine (so that "crontab line for
+    /// nightly backups" shows the section about cron, not an introduction that mentions it).
+    /// Without semantic candidates, the chunk matching most query words (a page-level keyword
+    /// hit names no chunk).
+    fn passage_chunk(
+        &self,
+        hit: &GroupedHit,
+        highlighter: &Highlighter,
+        semantic: &[LegHit],
+    ) -> u32 {
+        let Some(range) = self.page_chunks.get(&hit.page) else {
+            return hit.best.chunk;
+        };
+        let words = |c: usize| {
+            self.chunks.get(c).map_or(0, |c| {
+                highlighter.matches(&format!("{}\n{}", c.section, c.text))
+            })
+        };
+        let candidates: Vec<&LegHit> = semantic
+            .iter()
+            .filter(|h| range.contains(&(h.chunk as usize)))
+            .collect();
+        if candidates.len() > 1 {
+            let terms = highlighter.term_count().max(1) as f32;
+            let score = |h: &LegHit| {
+                h.score + PASSAGE_WORDS_WEIGHT * words(h.chunk as usize) as f32 / terms
+            };
+            return candidates
+                .into_iter()
+                .max_by(|a, b| score(a).total_cmp(&score(b)).then(b.chunk.cmp(&a.chunk)))
+                .map_or(hit.best.chunk, |h| h.chunk);
+        }
+        match (hit.best.semantic, self.keyword.unit()) {
+            (None, KeywordUnit::Page) => range
+                .clone()
+                // Earlier chunk wins a tie: it opens the page.
+                .max_by_key(|&c| (words(c), std::cmp::Reverse(c)))
+                .map_or(hit.best.chunk, |c| c as u32),
+            _ => hit.best.chunk,
+        }
+    }
+
+    fn response(
+        &self,
+        request: &SearchRequest,
+        results: Vec<SearchResult>,
+        started: Instant,
+    ) -> SearchResponse {
+        SearchResponse {
+            query: request.query().to_string(),
             mode: request.mode(),
             fusion: (request.mode() == Mode::Hybrid).then_some(request.fusion()),
             results,
             answer: None,
             generation: self.generation.clone(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
-        })
+        }
+    }
+
+    /// The metadata fields pages can be filtered on, each with how many pages have it.
+    pub fn filter_fields(&self) -> &BTreeMap<String, usize> {
+        &self.filter_fields
+    }
+
+    /// The chunks of the pages that pass `filter` (`None`: no filter). A field no page has is
+    /// refused, so that a misspelt field ("tag") says so instead of finding nothing.
+    fn allowed(&self, filter: &Filter) -> Result<Option<ChunkSet>, EngineError> {
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        if let Some(unknown) = filter
+            .fields()
+            .find(|f| !self.filter_fields.contains_key(*f))
+        {
+            return Err(EngineError::UnknownFilterField {
+                field: unknown.to_string(),
+                known: self.filter_fields.keys().cloned().collect(),
+            });
+        }
+        let ids = self
+            .pages
+            .pages()
+            .iter()
+            .filter(|p| filter.matches(&p.metadata))
+            .filter_map(|p| self.page_chunks.get(&p.id))
+            .flat_map(Clone::clone);
+        Ok(Some(ChunkSet::new(self.chunks.len(), ids)))
     }
 
     /// The best `limit` pages for a query (text already [`crate::request::normalise`]d), each
-    /// with the chunk that stands for it.
+    /// with the chunk that stands for it; only pages with chunks in `within`, when given.
     pub fn rank_pages(
         &self,
         query: &str,
@@ -433,15 +591,32 @@ impl Engine {
         mode: Mode,
         fusion: Fusion,
         limit: usize,
+        within: Option<&ChunkSet>,
     ) -> Result<Vec<GroupedHit>, EngineError> {
+        Ok(self
+            .rank_pages_and_chunks(query, vector, mode, fusion, limit, within)?
+            .0)
+    }
+
+    /// [`Engine::rank_pages`], with the semantic leg's chunk candidates (empty when it did not
+    /// run, or when hybrid mode fuses chunks), from which a page's passage is chosen.
+    fn rank_pages_and_chunks(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        mode: Mode,
+        fusion: Fusion,
+        limit: usize,
+        within: Option<&ChunkSet>,
+    ) -> Result<(Vec<GroupedHit>, Vec<LegHit>), EngineError> {
         let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
         if mode == Mode::Hybrid && self.config.fuse_level == FuseLevel::Chunk {
-            let fused = self.rank_chunks(query, vector, mode, fusion)?;
-            return Ok(fusion::group_by_page(&fused, page_of, limit));
+            let fused = self.rank_chunks(query, vector, mode, fusion, within)?;
+            return Ok((fusion::group_by_page(&fused, page_of, limit), Vec::new()));
         }
         // Rank pages within each leg and fuse the page rankings. A page is keyed by its first
         // chunk id while ranking, so no page name is hashed or copied until the final `limit`.
-        let (keyword, semantic) = self.legs(query, vector, mode)?;
+        let (keyword, semantic) = self.legs(query, vector, mode, within)?;
         let first_chunk = |chunk: u32| self.chunk_page.get(chunk as usize).copied();
         let aggregation = self.config.aggregation;
         let kw_pages = fusion::pages_of_leg(&keyword, first_chunk, aggregation);
@@ -464,7 +639,7 @@ impl Engine {
             .collect();
         let similarity: rustc_hash::FxHashMap<u32, f32> =
             se_pages.iter().map(|p| (p.page, p.best_score)).collect();
-        Ok(fused_pages
+        let pages = fused_pages
             .into_iter()
             .filter_map(|p| {
                 let leg = best.get(&p.id)?;
@@ -481,7 +656,8 @@ impl Engine {
                 })
             })
             .take(limit)
-            .collect())
+            .collect();
+        Ok((pages, semantic))
     }
 
     /// Each leg's chunk candidates, for the legs the mode asks for. The legs run one after the
@@ -492,6 +668,7 @@ impl Engine {
         query: &str,
         vector: Option<&[f32]>,
         mode: Mode,
+        within: Option<&ChunkSet>,
     ) -> Result<(Vec<LegHit>, Vec<LegHit>), EngineError> {
         let depth = self.config.candidates;
         let keyword = || {
@@ -499,11 +676,12 @@ impl Engine {
                 text: query,
                 comparison: answer::question::asks_for_comparison(query),
             };
-            self.keyword.search(query, depth)
+            self.keyword.search(query, depth, within)
         };
         let semantic = || -> Result<Vec<LegHit>, EngineError> {
             let v = vector.ok_or(EngineError::MissingVector)?;
-            Ok(self.vectors.search(v, depth)?)
+            let vectors = self.vectors.as_ref().ok_or(EngineError::MissingVector)?;
+            Ok(vectors.search(v, depth, within)?)
         };
         Ok(match mode {
             Mode::Keyword => (keyword()?, Vec::new()),
@@ -519,8 +697,9 @@ impl Engine {
         vector: Option<&[f32]>,
         mode: Mode,
         fusion: Fusion,
+        within: Option<&ChunkSet>,
     ) -> Result<Vec<FusedHit>, EngineError> {
-        let (keyword, semantic) = self.legs(query, vector, mode)?;
+        let (keyword, semantic) = self.legs(query, vector, mode, within)?;
         Ok(match mode {
             Mode::Keyword => fusion::single_leg(&keyword, false),
             Mode::Semantic => fusion::single_leg(&semantic, true),

@@ -97,7 +97,8 @@ pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/search", get(search_get).post(search_post))
         .route("/answer", get(answer))
-        .route("/concepts/{id}", get(concept))
+        // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
+        .route("/concepts/{*id}", get(concept))
         .route("/healthz", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -187,6 +188,9 @@ async fn blocking<T: Serialize + Send + 'static>(
 ) -> Response {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Json(value).into_response(),
+        Ok(Err(e @ crate::engine::EngineError::UnknownFilterField { .. })) => {
+            ApiError::bad("unknown_filter_field", e.to_string()).into_response()
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "{what} failed");
             internal(e.to_string())
@@ -283,6 +287,10 @@ struct Health<'a> {
     pages: usize,
     chunks: usize,
     model: &'a str,
+    /// Whether semantic and hybrid search are served (false: a `--keyword-only` index).
+    semantic: bool,
+    /// Metadata fields searches can filter on, with how many pages have each.
+    filters: &'a BTreeMap<String, usize>,
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -293,6 +301,8 @@ async fn health(State(state): State<AppState>) -> Response {
         pages: engine.pages().pages().len(),
         chunks: engine.chunks().len(),
         model: &engine.model().id,
+        semantic: engine.has_semantic(),
+        filters: engine.filter_fields(),
     })
     .into_response()
 }

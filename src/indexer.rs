@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::chunk::{chunk_corpus, Chunk, ChunkParams, TokenCounter};
-use crate::corpus::{Corpus, CorpusError};
+use crate::corpus::{Corpus, CorpusError, ReadOptions};
 use crate::embed::{embed_cached, Embed, EmbedError, EmbeddingCache};
 use crate::keyword::{self, KeywordError, KeywordParams, PageFields};
 use crate::store::{self, Manifest, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
@@ -23,6 +23,9 @@ pub struct BuildOptions {
     pub keyword: KeywordParams,
     /// Texts per model call. ONNX Runtime's memory grows with it (about 1 GB at 16).
     pub batch_size: usize,
+    /// Whether to embed chunks and build the vector index; without it the generation serves
+    /// keyword search only (a site the English model cannot read).
+    pub semantic: bool,
 }
 
 impl Default for BuildOptions {
@@ -32,6 +35,7 @@ impl Default for BuildOptions {
             hnsw: HnswParams::default(),
             keyword: KeywordParams::default(),
             batch_size: 16,
+            semantic: true,
         }
     }
 }
@@ -71,9 +75,11 @@ pub enum Refresh {
 /// only when something changed (or when `force`d). This is the serving policy: a broken corpus
 /// never takes down a working index. When there is no previous generation to keep, the error
 /// is returned instead.
+#[allow(clippy::too_many_arguments)]
 pub fn refresh(
     store: &Store,
     corpus_dir: &Path,
+    read: &ReadOptions,
     model: &dyn Embed,
     counter: &TokenCounter,
     options: &BuildOptions,
@@ -81,7 +87,7 @@ pub fn refresh(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Refresh, BuildError> {
     let mut attempt = || -> Result<Refresh, BuildError> {
-        let corpus = Corpus::load(corpus_dir).map_err(|source| BuildError::Corpus {
+        let corpus = Corpus::load_with(corpus_dir, read).map_err(|source| BuildError::Corpus {
             dir: corpus_dir.display().to_string(),
             source,
         })?;
@@ -123,6 +129,7 @@ pub fn is_up_to_date(
             && m.model == *model.identity()
             && m.chunker == options.chunk
             && m.keyword == options.keyword
+            && m.semantic == options.semantic
             && m.hnsw.m == options.hnsw.m
             && m.hnsw.ef_construction == options.hnsw.ef_construction
     }))
@@ -158,20 +165,23 @@ pub fn build(
     let page_fields = |id: &str| keyword_fields(corpus, id);
     keyword::build(&keyword_dir, &chunks, &page_fields, options.keyword)?;
 
-    let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
-    let texts: Vec<String> = chunks.iter().map(Chunk::embedding_text).collect();
-    let cached = texts.iter().filter(|t| cache.get(t).is_some()).count();
-    let vectors = embed_cached(model, &mut cache, &texts, options.batch_size, progress)?;
-
-    let index = VectorIndex::build(&vectors, model.identity().dimensions, options.hnsw)?;
-    index.dump(&dir)?;
+    let (mut embedded, mut cached) = (0, 0);
+    if options.semantic {
+        let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
+        let texts: Vec<String> = chunks.iter().map(Chunk::embedding_text).collect();
+        cached = texts.iter().filter(|t| cache.get(t).is_some()).count();
+        embedded = texts.len() - cached;
+        let vectors = embed_cached(model, &mut cache, &texts, options.batch_size, progress)?;
+        let index = VectorIndex::build(&vectors, model.identity().dimensions, options.hnsw)?;
+        index.dump(&dir)?;
+    }
 
     let manifest = manifest_for(corpus, model, options, chunks.len());
     let manifest = build.commit(manifest)?;
     tracing::info!(generation = %manifest.generation, chunks = manifest.chunks, "generation is live");
     Ok(BuildReport {
         manifest,
-        embedded: texts.len() - cached,
+        embedded,
         cached,
         elapsed: started.elapsed(),
     })
@@ -206,11 +216,18 @@ fn keyword_fields(corpus: &Corpus, id: &str) -> PageFields {
         text.push_str("\n\n");
         text.push_str(block);
     }
+    let headings = page
+        .sections
+        .iter()
+        .filter(|s| !s.heading.is_empty())
+        .map(|s| (s.anchor.clone(), s.heading.clone()))
+        .collect();
     PageFields {
         aliases: page.aliases.clone(),
         sides,
         text,
         code,
+        headings,
     }
 }
 
@@ -233,6 +250,7 @@ fn manifest_for(
         chunker: options.chunk,
         keyword: options.keyword,
         hnsw: options.hnsw,
+        semantic: options.semantic,
         pages: corpus.pages().len(),
         chunks,
         files: Default::default(),

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{FilterCollector, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -23,11 +23,101 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::chunk::{page_ranges, Chunk};
+use crate::named::from_name_table;
 pub use crate::retrieve::KeywordUnit;
-use crate::retrieve::{KeywordQuery, KeywordRetriever, LegHit, RetrieveError};
+use crate::retrieve::{ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError};
 
-/// The analyzer every text field and every query goes through.
-pub const ANALYZER: &str = "en_stem";
+/// A site's language, for the keyword leg's stemmer: each of the Snowball stemmers tantivy
+/// ships, or none (`simple`: lower-cased words, for languages without one). The embedding
+/// model reads English only; a site in another language runs keyword-only
+/// (`--keyword-only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    English,
+    Arabic,
+    Danish,
+    Dutch,
+    Finnish,
+    French,
+    German,
+    Greek,
+    Hungarian,
+    Italian,
+    Norwegian,
+    Portuguese,
+    Romanian,
+    Russian,
+    Spanish,
+    Swedish,
+    Tamil,
+    Turkish,
+    /// No stemming.
+    Simple,
+}
+
+from_name_table!(
+    Language,
+    "language",
+    &[
+        ("english", Language::English),
+        ("arabic", Language::Arabic),
+        ("danish", Language::Danish),
+        ("dutch", Language::Dutch),
+        ("finnish", Language::Finnish),
+        ("french", Language::French),
+        ("german", Language::German),
+        ("greek", Language::Greek),
+        ("hungarian", Language::Hungarian),
+        ("italian", Language::Italian),
+        ("norwegian", Language::Norwegian),
+        ("portuguese", Language::Portuguese),
+        ("romanian", Language::Romanian),
+        ("russian", Language::Russian),
+        ("spanish", Language::Spanish),
+        ("swedish", Language::Swedish),
+        ("tamil", Language::Tamil),
+        ("turkish", Language::Turkish),
+        ("simple", Language::Simple)
+    ]
+);
+
+impl Language {
+    /// The tokenizer name the schema records: tantivy's own `en_stem` for English, so that an
+    /// English index is what it always was.
+    fn analyzer_name(self) -> String {
+        match self {
+            Language::English => "en_stem".to_string(),
+            other => format!("landscape_{other:?}").to_lowercase(),
+        }
+    }
+
+    fn stemmer(self) -> Option<tantivy::tokenizer::Language> {
+        use tantivy::tokenizer::Language as L;
+        Some(match self {
+            Language::English => L::English,
+            Language::Arabic => L::Arabic,
+            Language::Danish => L::Danish,
+            Language::Dutch => L::Dutch,
+            Language::Finnish => L::Finnish,
+            Language::French => L::French,
+            Language::German => L::German,
+            Language::Greek => L::Greek,
+            Language::Hungarian => L::Hungarian,
+            Language::Italian => L::Italian,
+            Language::Norwegian => L::Norwegian,
+            Language::Portuguese => L::Portuguese,
+            Language::Romanian => L::Romanian,
+            Language::Russian => L::Russian,
+            Language::Spanish => L::Spanish,
+            Language::Swedish => L::Swedish,
+            Language::Tamil => L::Tamil,
+            Language::Turkish => L::Turkish,
+            Language::Simple => return None,
+        })
+    }
+}
 
 /// Words so frequent in questions that they only add noise ("what is the ..."). They are
 /// dropped from queries, never from documents, and only when something else remains.
@@ -48,6 +138,9 @@ pub struct KeywordParams {
     /// What one keyword document is.
     #[serde(default)]
     pub unit: KeywordUnit,
+    /// The stemmer of documents and queries.
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// Measured with `landscape eval` (BENCHMARKS.md): whole pages with their titles in the body
@@ -58,6 +151,7 @@ impl Default for KeywordParams {
         KeywordParams {
             title_in_body: true,
             unit: KeywordUnit::Page,
+            language: Language::English,
         }
     }
 }
@@ -68,6 +162,9 @@ pub struct FieldBoosts {
     pub title: f32,
     pub aliases: f32,
     pub body: f32,
+    /// Section headings (documentation sites put the names of things there).
+    #[serde(default)]
+    pub headings: f32,
 }
 
 impl Default for FieldBoosts {
@@ -78,6 +175,7 @@ impl Default for FieldBoosts {
             title: 0.0,
             aliases: 2.0,
             body: 1.0,
+            headings: 0.0,
         }
     }
 }
@@ -97,20 +195,24 @@ struct Fields {
     body: Field,
     /// Comparison pages only: the names of both sides.
     sides: Field,
+    /// The section headings of the document's page (or of its own section, for a chunk).
+    headings: Field,
 }
 
-fn schema() -> (Schema, Fields) {
+fn schema(language: Language) -> (Schema, Fields) {
     let mut builder = Schema::builder();
+    let name = language.analyzer_name();
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER)
+            .set_tokenizer(&name)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let chunk = builder.add_u64_field("chunk", NumericOptions::default().set_fast().set_stored());
     let title = builder.add_text_field("title", text.clone());
     let aliases = builder.add_text_field("aliases", text.clone());
     let body = builder.add_text_field("body", text.clone());
-    let sides = builder.add_text_field("sides", text);
+    let sides = builder.add_text_field("sides", text.clone());
+    let headings = builder.add_text_field("headings", text);
     (
         builder.build(),
         Fields {
@@ -119,6 +221,7 @@ fn schema() -> (Schema, Fields) {
             aliases,
             body,
             sides,
+            headings,
         },
     )
 }
@@ -129,6 +232,8 @@ pub struct PageFields {
     pub aliases: Vec<String>,
     /// A comparison page's names of its two sides.
     pub sides: Vec<String>,
+    /// Each section's heading by anchor (the introduction has none).
+    pub headings: Vec<(String, String)>,
     /// The page's whole text, for [`KeywordUnit::Page`] (chunks overlap, so joining them would
     /// count the overlapping sentences twice), code blocks included.
     pub text: String,
@@ -145,8 +250,9 @@ pub fn build(
     page: &dyn Fn(&str) -> PageFields,
     params: KeywordParams,
 ) -> Result<(), KeywordError> {
-    let (schema, f) = schema();
+    let (schema, f) = schema(params.language);
     let index = Index::create_in_dir(dir, schema)?;
+    register(&index, params.language);
     // One thread: the index is small next to embedding, and one segment keeps it deterministic.
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
     // Each document is named by its first chunk.
@@ -180,6 +286,20 @@ pub fn build(
                 text
             },
             f.sides => fields.sides.join(" ; "),
+            f.headings => match params.unit {
+                KeywordUnit::Chunk => fields
+                    .headings
+                    .iter()
+                    .find(|(anchor, _)| *anchor == chunk.anchor)
+                    .map(|(_, h)| h.clone())
+                    .unwrap_or_default(),
+                KeywordUnit::Page => fields
+                    .headings
+                    .iter()
+                    .map(|(_, h)| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            },
         ))?;
     }
     writer.commit()?;
@@ -197,17 +317,20 @@ pub struct KeywordIndex {
     fields: Fields,
     boosts: FieldBoosts,
     unit: KeywordUnit,
+    language: Language,
 }
 
 impl KeywordIndex {
-    /// Opens the index in `dir`, built with `unit` as its documents (the manifest says which).
+    /// Opens the index in `dir`, built with `params` (the manifest says which).
     pub fn open(
         dir: &Path,
         boosts: FieldBoosts,
-        unit: KeywordUnit,
+        params: KeywordParams,
     ) -> Result<KeywordIndex, KeywordError> {
+        let unit = params.unit;
         let index = Index::open_in_dir(dir)?;
-        let (expected, fields) = schema();
+        register(&index, params.language);
+        let (expected, fields) = schema(params.language);
         if index.schema() != expected {
             return Err(KeywordError::Open {
                 path: dir.display().to_string(),
@@ -232,6 +355,7 @@ impl KeywordIndex {
             fields,
             boosts,
             unit,
+            language: params.language,
         })
     }
 
@@ -241,7 +365,7 @@ impl KeywordIndex {
     }
 
     fn query(&self, query: KeywordQuery<'_>) -> Option<Box<dyn Query>> {
-        let terms = query_terms(&self.analyzer, query.text);
+        let terms = query_terms(&self.analyzer, self.language, query.text);
         if terms.is_empty() {
             return None;
         }
@@ -259,6 +383,7 @@ impl KeywordIndex {
                 (self.fields.aliases, self.boosts.aliases),
                 (self.fields.body, self.boosts.body),
                 (self.fields.sides, sides_boost),
+                (self.fields.headings, self.boosts.headings),
             ] {
                 if boost <= 0.0 {
                     continue;
@@ -274,8 +399,9 @@ impl KeywordIndex {
     }
 }
 
-/// The analysed, de-duplicated terms of a query, stop words removed when anything else is left.
-pub fn query_terms(analyzer: &TextAnalyzer, text: &str) -> Vec<String> {
+/// The analysed, de-duplicated terms of a query, (English) stop words removed when anything
+/// else is left.
+pub fn query_terms(analyzer: &TextAnalyzer, language: Language, text: &str) -> Vec<String> {
     let mut analyzer = analyzer.clone();
     let mut stream = analyzer.token_stream(text);
     let mut all: Vec<String> = Vec::new();
@@ -284,6 +410,9 @@ pub fn query_terms(analyzer: &TextAnalyzer, text: &str) -> Vec<String> {
         if seen.insert(token.text.clone()) {
             all.push(token.text.clone());
         }
+    }
+    if language != Language::English {
+        return all;
     }
     let content: Vec<String> = all
         .iter()
@@ -297,11 +426,29 @@ pub fn query_terms(analyzer: &TextAnalyzer, text: &str) -> Vec<String> {
     }
 }
 
-/// The analyzer the keyword index uses, for highlighting passages the same way.
-pub fn analyzer() -> TextAnalyzer {
-    tantivy::tokenizer::TokenizerManager::default()
-        .get(ANALYZER)
-        .unwrap_or_default()
+/// The analyzer the keyword index uses for `language`, for highlighting passages the same way.
+pub fn analyzer(language: Language) -> TextAnalyzer {
+    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer};
+    match language.stemmer() {
+        Some(stemmer) => TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(stemmer))
+            .build(),
+        None => TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build(),
+    }
+}
+
+/// Makes `language`'s analyzer known to `index` (English's is built in).
+fn register(index: &Index, language: Language) {
+    if language != Language::English {
+        index
+            .tokenizers()
+            .register(&language.analyzer_name(), analyzer(language));
+    }
 }
 
 impl KeywordRetriever for KeywordIndex {
@@ -309,7 +456,12 @@ impl KeywordRetriever for KeywordIndex {
         self.unit
     }
 
-    fn search(&self, query: KeywordQuery<'_>, limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
+    fn search(
+        &self,
+        query: KeywordQuery<'_>,
+        limit: usize,
+        within: Option<&ChunkSet>,
+    ) -> Result<Vec<LegHit>, RetrieveError> {
         let err = |e: tantivy::TantivyError| RetrieveError {
             leg: "keyword",
             message: e.to_string(),
@@ -320,10 +472,19 @@ impl KeywordRetriever for KeywordIndex {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let top = self
-            .searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())
-            .map_err(err)?;
+        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        let top = match within {
+            None => self.searcher.search(&query, &top_docs).map_err(err)?,
+            // Filtered in the collector, on the chunk-id column: exact, whatever the share of
+            // documents the filter keeps. (A page document is named by its first chunk, which
+            // the set holds whenever it holds the page.)
+            Some(set) => {
+                let set = set.clone();
+                let keep = move |chunk: u64| u32::try_from(chunk).is_ok_and(|c| set.contains(c));
+                let filtered = FilterCollector::new("chunk".to_string(), keep, top_docs);
+                self.searcher.search(&query, &filtered).map_err(err)?
+            }
+        };
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let chunk = self
@@ -340,5 +501,38 @@ impl KeywordRetriever for KeywordIndex {
             });
         }
         Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(language: Language, text: &str) -> Vec<String> {
+        query_terms(&analyzer(language), language, text)
+    }
+
+    #[test]
+    fn each_language_stems_its_own_words() {
+        assert_eq!(
+            tokens(Language::French, "chevaux"),
+            tokens(Language::French, "cheval")
+        );
+        assert_ne!(
+            tokens(Language::English, "chevaux"),
+            tokens(Language::English, "cheval")
+        );
+        assert_eq!(
+            tokens(Language::German, "Häuser"),
+            tokens(Language::German, "Haus")
+        );
+        assert_eq!(tokens(Language::Simple, "Running"), vec!["running"]);
+        // English stop words are dropped from English queries only.
+        assert_eq!(
+            tokens(Language::English, "what is a transformer"),
+            vec!["transform"]
+        );
+        assert_eq!(tokens(Language::Simple, "a b").len(), 2);
+        assert_eq!("french".parse::<Language>().unwrap(), Language::French);
     }
 }

@@ -18,6 +18,7 @@ pub mod corpus;
 pub mod embed;
 pub mod engine;
 pub mod eval;
+pub mod filter;
 pub mod fusion;
 pub mod http;
 pub mod indexer;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use landscape::corpus::ReadOptions;
 use landscape::embed::{LocalModel, ModelPaths};
 use landscape::engine::Engine;
 use landscape::eval::dataset::EvalSet;
@@ -52,9 +53,17 @@ enum Command {
     },
     /// Check the corpus against the house rules and the spec lists; exits non-zero on problems.
     Check {
-        /// Folder of Markdown pages.
-        #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
+        /// Folder of pages (Markdown and/or built HTML).
+        #[arg(
+            long,
+            visible_alias = "site",
+            default_value = "corpus",
+            env = "LANDSCAPE_CORPUS"
+        )]
         corpus: PathBuf,
+        /// The live site's address (see `index --base-url`).
+        #[arg(long, env = "LANDSCAPE_BASE_URL")]
+        base_url: Option<String>,
         /// Folder with concepts.tsv and comparisons.tsv [default: ../shared/spec when present].
         #[arg(long, conflicts_with = "no_spec")]
         spec: Option<PathBuf>,
@@ -125,15 +134,27 @@ enum Command {
         /// Print the JSON response instead of text.
         #[arg(long)]
         json: bool,
+        /// Only pages whose metadata match: `field:value`, comma-separated (`tags:setup,lang:en`).
+        #[arg(long)]
+        filter: Option<String>,
     },
 }
 
 /// Where the pages, the index and the model are.
 #[derive(Args, Clone)]
 struct Paths {
-    /// Folder of Markdown pages.
-    #[arg(long, default_value = "corpus", env = "LANDSCAPE_CORPUS")]
+    /// Folder of pages: Markdown (front matter optional) and/or built HTML (`--site public/`).
+    #[arg(
+        long,
+        visible_alias = "site",
+        default_value = "corpus",
+        env = "LANDSCAPE_CORPUS"
+    )]
     corpus: PathBuf,
+    /// The live site's address: results link to it plus each page's path, unless a page's
+    /// front matter gives its `url` or `permalink`.
+    #[arg(long, env = "LANDSCAPE_BASE_URL")]
+    base_url: Option<String>,
     /// Folder of index generations.
     #[arg(long, default_value = "index", env = "LANDSCAPE_INDEX")]
     index: PathBuf,
@@ -146,6 +167,12 @@ struct Paths {
 }
 
 impl Paths {
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            base_url: self.base_url.clone(),
+        }
+    }
+
     fn model(&self) -> Result<LocalModel> {
         let paths = ModelPaths::resolve(self.model_dir.clone(), self.ort_lib.clone());
         Ok(LocalModel::load(&paths)?)
@@ -177,9 +204,10 @@ fn main() -> Result<()> {
         } => serve(&paths, &tuning, &addr),
         Command::Check {
             corpus,
+            base_url,
             spec,
             no_spec,
-        } => output::check(&corpus, spec, no_spec),
+        } => output::check(&corpus, &ReadOptions { base_url }, spec, no_spec),
         Command::Eval {
             paths,
             tuning,
@@ -207,6 +235,7 @@ fn main() -> Result<()> {
             rrf_k,
             explain,
             json,
+            filter,
         } => {
             // Checked before the model loads, so a bad option fails at once.
             let request = TextParams {
@@ -217,6 +246,7 @@ fn main() -> Result<()> {
                 ratio,
                 rrf_k,
                 explain: explain.then(|| "true".to_string()),
+                filter,
             }
             .parse()?
             .validate()?;
@@ -261,6 +291,7 @@ fn refresh(
     let refreshed = indexer::refresh(
         &store,
         &paths.corpus,
+        &paths.read_options(),
         model,
         model.token_counter(),
         &tuning.build_options(),
@@ -302,6 +333,9 @@ fn eval(
     out: Option<PathBuf>,
     modes: &[ModeSpec],
 ) -> Result<()> {
+    if tuning.keyword_only {
+        bail!("eval compares every mode; drop --keyword-only (use --modes keyword for the keyword leg alone)");
+    }
     let started = Instant::now();
     eprintln!(
         "{}: {} documents, {} judged queries",

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::filter::{Filter, FilterParam};
 use crate::fusion::{Fusion, FusionMethod, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 use crate::named::{from_name_table, UnknownName};
 
@@ -65,6 +66,8 @@ pub enum RequestError {
     RrfKOutOfRange(f64),
     #[error("ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither")]
     ConflictingFusion,
+    #[error("filter: {0}")]
+    InvalidFilter(String),
 }
 
 impl RequestError {
@@ -84,6 +87,7 @@ impl RequestError {
             RequestError::RatioOutOfRange(_) => "ratio_out_of_range",
             RequestError::RrfKOutOfRange(_) => "rrf_k_out_of_range",
             RequestError::ConflictingFusion => "conflicting_fusion",
+            RequestError::InvalidFilter(_) => "invalid_filter",
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct SearchParams {
     pub ratio: Option<f64>,
     pub rrf_k: Option<f64>,
     pub explain: Option<bool>,
+    /// Metadata conditions: `"tags:setup,lang:en"` or `{"tags": ["setup"], "lang": "en"}`.
+    pub filter: Option<FilterParam>,
 }
 
 /// The same fields as text, as a query string or a command line carries them.
@@ -148,6 +154,8 @@ pub struct TextParams {
     pub ratio: Option<String>,
     pub rrf_k: Option<String>,
     pub explain: Option<String>,
+    /// `field:value` conditions separated by commas.
+    pub filter: Option<String>,
 }
 
 impl TextParams {
@@ -161,6 +169,7 @@ impl TextParams {
             q: self.q,
             mode: self.mode,
             fusion: self.fusion,
+            filter: self.filter.map(FilterParam::Text),
         })
     }
 }
@@ -199,12 +208,17 @@ impl SearchParams {
             Some(k) => return Err(RequestError::KOutOfRange(k)),
         };
         let (mode, fusion) = self.ranking()?;
+        let filter = match self.filter {
+            Some(f) => f.validate()?,
+            None => Filter::default(),
+        };
         Ok(SearchRequest {
             query,
             k,
             mode,
             fusion,
             explain: self.explain.unwrap_or(false),
+            filter,
         })
     }
 
@@ -259,6 +273,7 @@ pub struct SearchRequest {
     mode: Mode,
     fusion: Fusion,
     explain: bool,
+    filter: Filter,
 }
 
 impl SearchRequest {
@@ -300,6 +315,11 @@ impl SearchRequest {
     pub fn explain(&self) -> bool {
         self.explain
     }
+
+    /// Which pages may be returned (empty: all).
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
 }
 
 #[cfg(test)]
@@ -316,6 +336,7 @@ mod tests {
                 "fusion" => &mut t.fusion,
                 "ratio" => &mut t.ratio,
                 "rrf_k" => &mut t.rrf_k,
+                "filter" => &mut t.filter,
                 _ => &mut t.explain,
             };
             *slot = Some(value.to_string());
@@ -365,6 +386,7 @@ mod tests {
                 "conflicting_fusion",
             ),
             (&[("q", "x"), ("explain", "maybe")][..], "invalid_explain"),
+            (&[("q", "x"), ("filter", "tags")][..], "invalid_filter"),
         ] {
             assert_eq!(params(pairs).unwrap_err().code(), code, "{pairs:?}");
         }

@@ -4,7 +4,9 @@
 //! [`crate::vector::VectorIndex`] (hnsw_rs). A deployment that outgrows one machine can
 //! implement these traits over an existing distributed engine (OpenSearch or Quickwit for
 //! keywords, Qdrant for vectors) and keep fusion, grouping, answers and the HTTP API as they are.
-//! Both legs speak in chunk ids, the positions of chunks in the generation's chunk table.
+//! Both legs speak in chunk ids, the positions of chunks in the generation's chunk table, and
+//! a metadata filter reaches them as the set of chunk ids it allows ([`ChunkSet`]); a remote
+//! engine would translate the page filter into its own filter instead.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,11 +57,70 @@ pub struct KeywordQuery<'a> {
     pub comparison: bool,
 }
 
+/// The chunks a filtered search may return: every chunk of every page that passes the
+/// request's metadata filter. Cheap to clone (the bits are shared), because tantivy's filter
+/// collector wants a predicate it can own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkSet {
+    bits: std::sync::Arc<[u64]>,
+    len: usize,
+}
+
+impl ChunkSet {
+    /// The set of `ids`, out of a table of `total` chunks (ids beyond it are ignored).
+    pub fn new(total: usize, ids: impl IntoIterator<Item = usize>) -> ChunkSet {
+        let mut bits = vec![0u64; total.div_ceil(64)];
+        let mut len = 0;
+        for id in ids.into_iter().filter(|&id| id < total) {
+            let (word, bit) = (id / 64, 1u64 << (id % 64));
+            if bits[word] & bit == 0 {
+                bits[word] |= bit;
+                len += 1;
+            }
+        }
+        ChunkSet {
+            bits: bits.into(),
+            len,
+        }
+    }
+
+    pub fn contains(&self, id: u32) -> bool {
+        let id = id as usize;
+        self.bits
+            .get(id / 64)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+    }
+
+    /// How many chunks the set holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The members, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.bits.iter().enumerate().flat_map(|(w, &word)| {
+            (0..64u32)
+                .filter(move |b| word & (1u64 << b) != 0)
+                .map(move |b| w as u32 * 64 + b)
+        })
+    }
+}
+
 /// Ranks chunks by the words of a query.
 pub trait KeywordRetriever: Send + Sync {
-    /// The best `limit` chunks for raw user text, best first. Never fails on odd input: any
-    /// text is a valid query (operators and punctuation are not syntax).
-    fn search(&self, query: KeywordQuery<'_>, limit: usize) -> Result<Vec<LegHit>, RetrieveError>;
+    /// The best `limit` chunks for raw user text, best first, only from `within` when given.
+    /// Never fails on odd input: any text is a valid query (operators and punctuation are not
+    /// syntax).
+    fn search(
+        &self,
+        query: KeywordQuery<'_>,
+        limit: usize,
+        within: Option<&ChunkSet>,
+    ) -> Result<Vec<LegHit>, RetrieveError>;
 
     /// What one hit stands for: with [`KeywordUnit::Page`] the engine chooses the passage.
     fn unit(&self) -> KeywordUnit;
@@ -67,6 +128,25 @@ pub trait KeywordRetriever: Send + Sync {
 
 /// Ranks chunks by similarity to a query vector.
 pub trait VectorRetriever: Send + Sync {
-    /// The `limit` nearest chunks to a unit vector, most similar first.
-    fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<LegHit>, RetrieveError>;
+    /// The `limit` nearest chunks to a unit vector, most similar first, only from `within`
+    /// when given.
+    fn search(
+        &self,
+        vector: &[f32],
+        limit: usize,
+        within: Option<&ChunkSet>,
+    ) -> Result<Vec<LegHit>, RetrieveError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChunkSet;
+
+    #[test]
+    fn chunk_sets_hold_what_they_are_given() {
+        let set = ChunkSet::new(130, [0, 5, 64, 129, 129, 500]);
+        assert_eq!(set.len(), 4);
+        assert!(set.contains(64) && set.contains(129) && !set.contains(1) && !set.contains(500));
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![0, 5, 64, 129]);
+    }
 }

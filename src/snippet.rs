@@ -11,7 +11,7 @@ use tantivy::schema::Field;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::keyword::query_terms;
+use crate::keyword::{query_terms, Language};
 
 /// Longest passage shown, in characters.
 pub const PASSAGE_CHARS: usize = 320;
@@ -36,7 +36,7 @@ pub struct Highlighter {
 
 impl Highlighter {
     pub fn new(analyzer: &TextAnalyzer, query: &str) -> Highlighter {
-        let terms: BTreeMap<String, f32> = query_terms(analyzer, query)
+        let terms: BTreeMap<String, f32> = query_terms(analyzer, Language::English, query)
             .into_iter()
             .map(|t| (t, 1.0))
             .collect();
@@ -52,6 +52,11 @@ impl Highlighter {
             analyzer: analyzer.clone(),
             terms: term_set,
         }
+    }
+
+    /// How many distinct words the query has (stop words dropped).
+    pub fn term_count(&self) -> usize {
+        self.terms.len()
     }
 
     /// How many distinct query words `text` contains: for choosing among a page's chunks.
@@ -147,7 +152,7 @@ mod tests {
 
     #[test]
     fn highlights_stemmed_matches() {
-        let h = Highlighter::new(&analyzer(), "is GPT-4 generative AI?");
+        let h = Highlighter::new(&analyzer(Language::English), "is GPT-4 generative AI?");
         let p = h.passage("GPT-4 is a large language model, a kind of Generative AI.");
         let marked: Vec<&str> = p.highlights.iter().map(|r| &p.text[r.clone()]).collect();
         assert!(marked.contains(&"GPT"), "{marked:?}");
@@ -162,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_cut_passage_has_ellipses_and_shifted_highlights() {
-        let h = Highlighter::new(&analyzer(), "zebra");
+        let h = Highlighter::new(&analyzer(Language::English), "zebra");
         let text = format!(
             "{} The zebra has stripes. {}",
             "Filler words here. ".repeat(30),
@@ -180,7 +185,7 @@ mod tests {
 
     #[test]
     fn falls_back_to_opening_and_escapes() {
-        let h = Highlighter::new(&analyzer(), "zebra");
+        let h = Highlighter::new(&analyzer(Language::English), "zebra");
         let long = "a <b> & c. ".repeat(100);
         let p = h.passage(&long);
         assert!(p.highlights.is_empty());

@@ -28,7 +28,7 @@ use crate::keyword::KeywordParams;
 use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The chunk table of a generation: chunk id (position) → page, section, text.
 pub const CHUNKS_FILE: &str = "chunks.json";
 /// The validated pages of a generation.
@@ -54,10 +54,17 @@ pub struct Manifest {
     #[serde(default)]
     pub keyword: KeywordParams,
     pub hnsw: HnswParams,
+    /// Whether the generation has a vector index (false: built `--keyword-only`).
+    #[serde(default = "semantic_by_default")]
+    pub semantic: bool,
     pub pages: usize,
     pub chunks: usize,
     /// Every file of the generation (relative path → sha256).
     pub files: BTreeMap<String, String>,
+}
+
+fn semantic_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, thiserror::Error)]

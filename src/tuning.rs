@@ -11,7 +11,7 @@ use crate::embed::MAX_TOKENS;
 use crate::engine::{EngineConfig, FuseLevel};
 use crate::fusion::Aggregation;
 use crate::indexer::BuildOptions;
-use crate::keyword::{FieldBoosts, KeywordParams, KeywordUnit};
+use crate::keyword::{FieldBoosts, KeywordParams, KeywordUnit, Language};
 use crate::vector::HnswParams;
 
 /// Most chunk candidates a leg may contribute: beyond it fusion costs more than it can gain.
@@ -50,6 +50,17 @@ pub struct Tuning {
     /// Keyword boost of the aliases field.
     #[arg(long, default_value_t = FieldBoosts::default().aliases)]
     pub aliases_boost: f32,
+    /// Keyword boost of the section headings field.
+    #[arg(long, default_value_t = FieldBoosts::default().headings)]
+    pub headings_boost: f32,
+    /// The site's language, for the keyword stemmer: english, french, german, spanish, … or
+    /// simple (no stemming) (a build parameter).
+    #[arg(long, default_value = "english", env = "LANDSCAPE_LANGUAGE")]
+    pub language: Language,
+    /// Build and serve the keyword leg only: no embeddings, no vector index. For sites in a
+    /// language the English embedding model does not read (a build parameter).
+    #[arg(long, env = "LANDSCAPE_KEYWORD_ONLY")]
+    pub keyword_only: bool,
     /// Hybrid mode fuses chunk rankings or page rankings: chunk or page.
     #[arg(long, default_value = "page")]
     pub fuse_level: FuseLevel,
@@ -70,8 +81,11 @@ impl Default for Tuning {
             chunk_tokens: build.chunk.max_tokens,
             title_in_body: build.keyword.title_in_body,
             keyword_unit: build.keyword.unit,
+            language: build.keyword.language,
+            keyword_only: !build.semantic,
             title_boost: engine.boosts.title,
             aliases_boost: engine.boosts.aliases,
+            headings_boost: engine.boosts.headings,
             fuse_level: engine.fuse_level,
             aggregation: engine.aggregation,
         }
@@ -95,7 +109,9 @@ impl Tuning {
             keyword: KeywordParams {
                 title_in_body: self.title_in_body,
                 unit: self.keyword_unit,
+                language: self.language,
             },
+            semantic: !self.keyword_only,
             ..BuildOptions::default()
         }
     }
@@ -110,6 +126,7 @@ impl Tuning {
                 title: self.title_boost.max(0.0),
                 aliases: self.aliases_boost.max(0.0),
                 body: 1.0,
+                headings: self.headings_boost.max(0.0),
             },
             aggregation: self.aggregation,
         }

@@ -145,7 +145,9 @@ impl NameIndex {
     pub fn new(corpus: &Corpus) -> NameIndex {
         let mut names = Vec::new();
         for page in corpus.pages() {
-            if page.kind != PageKind::Concept {
+            // Comparison pages and pages outside the concept layer (a site's ordinary pages)
+            // are never the subject of an answer.
+            if page.kind != PageKind::Concept || !page.concept {
                 continue;
             }
             for (text, is_title) in page.names() {

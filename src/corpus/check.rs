@@ -1,15 +1,19 @@
-//! Editorial checks for the built-in corpus, beyond what indexing needs.
+//! Editorial checks, beyond what indexing needs, and what a corpus enables.
 //!
 //! [`super::Corpus::load`] refuses what would make an index wrong (bad YAML, unknown ids,
-//! cycles, alias clashes). The checker adds the house rules of the built-in corpus: section
-//! lengths, documented roots, comparison pages that state their relationship first, and
-//! coverage of the spec lists. A site owner's own pages need not follow these rules.
+//! cycles, alias clashes). The checker adds rules that make answers good: roots that say why
+//! they are roots, comparison pages that state their relationship first, parents named in the
+//! text. Under [`Profile::Concepts`] (the built-in corpus) they are errors, together with the
+//! house rules (section lengths, spec coverage); under [`Profile::Site`] the answer rules are
+//! warnings on the pages that carry concept fields, and the house rules do not apply.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
-use super::{Corpus, Page, PageKind, Problem};
+use std::collections::BTreeMap;
+
+use super::{Corpus, Page, PageKind, Problem, Profile};
 
 /// The root every chain of parents should reach unless a page documents another root.
 pub const MAIN_ROOT: &str = "artificial-intelligence";
@@ -89,13 +93,70 @@ impl fmt::Display for Coverage {
     }
 }
 
-/// The result of a check: problems (each `file:line: problem`) and, with a spec, coverage.
+/// What a corpus enables: which pages take part in the concept layer, what can filter
+/// searches, where results link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Features {
+    pub profile: Profile,
+    pub pages: usize,
+    /// Files read and not indexed (drafts, redirects, noindex pages, duplicates).
+    pub skipped: usize,
+    /// Pages with concept fields: they get ancestry and answers.
+    pub concept_pages: usize,
+    pub with_parents: usize,
+    pub with_relations: usize,
+    pub with_aliases: usize,
+    pub comparisons: usize,
+    /// Pages that know their address on the live site.
+    pub with_url: usize,
+    /// Metadata fields that can filter searches, with how many pages have each.
+    pub filters: BTreeMap<String, usize>,
+}
+
+impl Features {
+    /// Whether questions ("is X a Y?", "X vs Y", "what is X") can be answered at all.
+    pub fn answers(&self) -> bool {
+        self.concept_pages > 0
+    }
+}
+
+/// What the corpus enables.
+pub fn features(corpus: &Corpus) -> Features {
+    let pages = corpus.pages();
+    let count = |f: &dyn Fn(&Page) -> bool| pages.iter().filter(|p| f(p)).count();
+    let mut filters = BTreeMap::new();
+    for page in pages {
+        for (field, value) in &page.metadata {
+            if crate::filter::is_filterable(value) {
+                *filters.entry(field.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    Features {
+        profile: corpus.profile(),
+        pages: pages.len(),
+        skipped: corpus.skipped().len(),
+        concept_pages: count(&|p| p.concept),
+        with_parents: count(&|p| !p.parents.is_empty()),
+        with_relations: count(&|p| !p.relations.is_empty()),
+        with_aliases: count(&|p| !p.aliases.is_empty()),
+        comparisons: count(&|p| p.kind == PageKind::Comparison),
+        with_url: count(&|p| p.url.is_some()),
+        filters,
+    }
+}
+
+/// The result of a check: problems (each `file:line: problem`), warnings, and, with a spec,
+/// coverage.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub problems: Vec<Problem>,
+    /// What would make answers better but does not stop a site from being searched.
+    pub warnings: Vec<Problem>,
     pub coverage: Option<Coverage>,
     /// Pages without parents, with the reason each gives.
     pub roots: Vec<(String, String)>,
+    pub features: Features,
 }
 
 impl Report {
@@ -105,8 +166,11 @@ impl Report {
 }
 
 /// Runs every editorial check on a loaded corpus. `dir` is the corpus folder (to locate lines).
+/// The spec's coverage is checked only under [`Profile::Concepts`].
 pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
+    let strict = corpus.profile() == Profile::Concepts;
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     let mut roots = Vec::new();
     for page in corpus.pages() {
         let located = |line: usize, message: String| Problem {
@@ -114,33 +178,46 @@ pub fn check(corpus: &Corpus, dir: &Path, spec: Option<&Spec>) -> Report {
             line,
             message,
         };
-        problems.extend(section_lengths(page).map(|(line, m)| located(line, m)));
+        if strict {
+            problems.extend(section_lengths(page).map(|(line, m)| located(line, m)));
+        }
+        if !page.concept {
+            continue;
+        }
+        // The answer rules: errors in the concept format, advice elsewhere.
+        let found = if strict { &mut problems } else { &mut warnings };
         match page.kind {
             PageKind::Concept if page.parents.is_empty() => match root_reason(page) {
                 Some(reason) => roots.push((page.id.clone(), reason)),
-                None => problems.push(located(
+                None if strict => found.push(located(
                     line_of(dir, page, "parents:"),
                     format!("no parents: the ancestry does not reach `{MAIN_ROOT}`; add a parent, or document a root with a `# root: reason` line"),
                 )),
+                None => {}
             },
             PageKind::Comparison => {
                 if let Some(problem) = first_sentence_problem(corpus, page) {
                     let section = page.section("How they relate");
-                    problems.push(located(section.map_or(1, |s| s.line), problem));
+                    found.push(located(section.map_or(1, |s| s.line), problem));
                 }
             }
             PageKind::Concept => {}
         }
         for message in unnamed_parents(corpus, page) {
-            problems.push(located(line_of(dir, page, "parents:"), message));
+            found.push(located(line_of(dir, page, "parents:"), message));
         }
     }
-    let coverage = spec.map(|spec| coverage(corpus, spec, &mut problems));
+    let coverage = spec
+        .filter(|_| strict)
+        .map(|spec| coverage(corpus, spec, &mut problems));
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    warnings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Report {
         problems,
+        warnings,
         coverage,
         roots,
+        features: features(corpus),
     }
 }
 
@@ -313,8 +390,30 @@ mod tests {
     }
 
     fn run(pages: Vec<Page>, spec: Option<&Spec>) -> Report {
-        let corpus = Corpus::from_pages(pages, String::new());
+        let corpus = Corpus::from_pages(pages, String::new()).with_profile(Profile::Concepts);
         check(&corpus, Path::new("/nonexistent"), spec)
+    }
+
+    #[test]
+    fn a_site_gets_warnings_where_the_concept_format_gets_errors() {
+        let pages = vec![
+            concept(MAIN_ROOT, "", "", 150, 200),
+            concept("short", MAIN_ROOT, "", 10, 10),
+            concept("orphan", "", "", 150, 200),
+        ];
+        let mut unnamed = concept("unnamed", "", "", 150, 200);
+        unnamed.parents = vec!["short".into()];
+        let mut all = pages.clone();
+        all.push(unnamed);
+        let corpus = Corpus::from_pages(all, String::new());
+        let report = check(&corpus, Path::new("/nonexistent"), None);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+        assert!(report.warnings[0]
+            .message
+            .contains("never names the parent `short`"));
+        assert_eq!(report.features.concept_pages, 4);
+        assert!(report.features.answers());
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub(super) fn read(body: &str, first_line: usize) -> Body {
             }
             Event::SoftBreak => push(&mut heading, &mut open.text, " "),
             Event::HardBreak => push(&mut heading, &mut open.text, "\n"),
-            Event::End(TagEnd::TableCell) => open.text.push_str(" "),
+            Event::End(TagEnd::TableCell) => open.text.push(' '),
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Item

@@ -335,6 +335,12 @@ impl Corpus {
         self.by_id.get(id).map(|&i| &self.pages[i])
     }
 
+    /// The same pages under `profile` (for corpora assembled in code).
+    pub fn with_profile(mut self, profile: Profile) -> Corpus {
+        self.profile = profile;
+        self
+    }
+
     /// The rules the corpus follows (from its `landscape.toml`).
     pub fn profile(&self) -> Profile {
         self.profile

@@ -230,7 +230,7 @@ pub fn hnsw_recall_at_10(
                 .map(|h| h.chunk)
                 .collect();
         let approximate =
-            engine.rank_chunks("", Some(vector), Mode::Semantic, Fusion::default())?;
+            engine.rank_chunks("", Some(vector), Mode::Semantic, Fusion::default(), None)?;
         let found = approximate
             .iter()
             .take(10)
@@ -265,8 +265,14 @@ pub fn run_modes(
         let mut times = Vec::with_capacity(set.queries.len());
         for (query, vector) in set.queries.iter().zip(vectors) {
             let started = Instant::now();
-            let pages =
-                engine.rank_pages(&query.text, Some(vector), spec.mode, spec.fusion, RUN_DEPTH)?;
+            let pages = engine.rank_pages(
+                &query.text,
+                Some(vector),
+                spec.mode,
+                spec.fusion,
+                RUN_DEPTH,
+                None,
+            )?;
             times.push(started.elapsed());
             run.push((
                 query.id.clone(),

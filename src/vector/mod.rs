@@ -16,7 +16,7 @@ use hnsw_rs::hnsw::Hnsw;
 use hnsw_rs::hnswio::HnswIo;
 use serde::{Deserialize, Serialize};
 
-use crate::retrieve::{LegHit, RetrieveError, VectorRetriever};
+use crate::retrieve::{ChunkSet, LegHit, RetrieveError, VectorRetriever};
 pub use distance::{dot, UnitDot};
 use walk::FlatGraph;
 
@@ -229,8 +229,50 @@ impl VectorIndex {
 }
 
 impl VectorRetriever for VectorIndex {
-    fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<LegHit>, RetrieveError> {
-        self.search_filtered(vector, limit, None)
+    fn search(
+        &self,
+        vector: &[f32],
+        limit: usize,
+        within: Option<&ChunkSet>,
+    ) -> Result<Vec<LegHit>, RetrieveError> {
+        let Some(set) = within else {
+            return self.search_filtered(vector, limit, None);
+        };
+        // A walk that may only return a few points wanders the whole graph to find them; below
+        // this share it is cheaper, and exact, to score the allowed points directly.
+        if set.len() * EXACT_BELOW_SHARE < self.len() || set.len() <= self.ef_search.max(limit) {
+            return self.exact_within(vector, limit, set);
+        }
+        let keep = |id: &usize| u32::try_from(*id).is_ok_and(|c| set.contains(c));
+        self.search_filtered(vector, limit, Some(&keep))
+    }
+}
+
+/// A filter that keeps fewer than one point in this many is searched exactly.
+const EXACT_BELOW_SHARE: usize = 10;
+
+impl VectorIndex {
+    /// The nearest points of `set` by brute force.
+    fn exact_within(
+        &self,
+        vector: &[f32],
+        limit: usize,
+        set: &ChunkSet,
+    ) -> Result<Vec<LegHit>, RetrieveError> {
+        if vector.len() != self.dimensions {
+            return self.search_filtered(vector, limit, None);
+        }
+        let mut all: Vec<LegHit> = set
+            .iter()
+            .filter(|&id| (id as usize) < self.len())
+            .map(|id| LegHit {
+                chunk: id,
+                score: 1.0 - self.graph.distance(vector, id),
+            })
+            .collect();
+        all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
+        all.truncate(limit);
+        Ok(all)
     }
 }
 

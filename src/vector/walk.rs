@@ -138,7 +138,7 @@ impl FlatGraph {
         }
     }
 
-    fn distance(&self, query: &[f32], id: u32) -> f32 {
+    pub(crate) fn distance(&self, query: &[f32], id: u32) -> f32 {
         (1.0 - dot(query, self.vector(id))).max(0.0)
     }
 

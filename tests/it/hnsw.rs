@@ -1,5 +1,6 @@
 //! The HNSW graph against exact search, and its dump/reload.
 
+use landscape::retrieve::ChunkSet;
 use landscape::retrieve::VectorRetriever;
 use landscape::vector::{exact_search, HnswParams, VectorIndex};
 use rand::rngs::StdRng;
@@ -44,7 +45,7 @@ fn recall_at_10(index: &VectorIndex, data: &[Vec<f32>], queries: &[Vec<f32>]) ->
     for q in queries {
         let truth: Vec<u32> = exact_search(data, q, 10).iter().map(|h| h.chunk).collect();
         let got: Vec<u32> = index
-            .search(q, 10)
+            .search(q, 10, None)
             .unwrap()
             .iter()
             .map(|h| h.chunk)
@@ -71,13 +72,13 @@ fn recall_at_10_against_exact_search_and_after_reload() {
     assert_eq!(reloaded.len(), data.len());
     for q in queries.iter().take(20) {
         let a: Vec<u32> = index
-            .search(q, 10)
+            .search(q, 10, None)
             .unwrap()
             .iter()
             .map(|h| h.chunk)
             .collect();
         let b: Vec<u32> = reloaded
-            .search(q, 10)
+            .search(q, 10, None)
             .unwrap()
             .iter()
             .map(|h| h.chunk)
@@ -98,7 +99,7 @@ fn the_flat_walk_matches_hnsw_rs_own_search() {
     for q in &queries {
         let truth: Vec<u32> = exact_search(&data, q, 10).iter().map(|h| h.chunk).collect();
         let walk: Vec<u32> = index
-            .search(q, 10)
+            .search(q, 10, None)
             .unwrap()
             .iter()
             .map(|h| h.chunk)
@@ -128,7 +129,7 @@ fn similarity_scores_and_filters() {
     let mut rng = StdRng::seed_from_u64(11);
     let data = clustered(500, 5, &mut rng);
     let index = VectorIndex::build(&data, DIMS, HnswParams::default()).unwrap();
-    let hits = index.search(&data[42], 5).unwrap();
+    let hits = index.search(&data[42], 5, None).unwrap();
     assert_eq!(
         hits[0].chunk, 42,
         "a stored vector is its own nearest neighbour"
@@ -140,7 +141,7 @@ fn similarity_scores_and_filters() {
     assert!(!filtered.is_empty());
     assert!(filtered.iter().all(|h| h.chunk % 2 == 0), "{filtered:?}");
     // Wrong dimensions are an error, not a panic.
-    assert!(index.search(&[0.5; 3], 5).is_err());
+    assert!(index.search(&[0.5; 3], 5, None).is_err());
 }
 
 #[test]
@@ -155,4 +156,40 @@ fn a_damaged_dump_is_an_error_not_a_panic() {
     bytes.truncate(bytes.len() / 3);
     std::fs::write(&graph, bytes).unwrap();
     assert!(VectorIndex::load(dir.path(), DIMS, 64).is_err());
+}
+
+#[test]
+fn chunk_set_filters_are_exact_when_small_and_kept_when_large() {
+    let mut rng = StdRng::seed_from_u64(12);
+    let data = clustered(2000, 8, &mut rng);
+    let index = VectorIndex::build(&data, DIMS, HnswParams::default()).unwrap();
+    let exact_within = |set: &ChunkSet, q: &[f32]| -> Vec<u32> {
+        let mut all: Vec<(f32, u32)> = set
+            .iter()
+            .map(|id| {
+                (
+                    data[id as usize].iter().zip(q).map(|(a, b)| a * b).sum(),
+                    id,
+                )
+            })
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        all.into_iter().take(10).map(|(_, id)| id).collect()
+    };
+    // Few allowed points: scored directly, so exactly the brute-force answer.
+    let small = ChunkSet::new(data.len(), (0..data.len()).step_by(97));
+    // Many: the walk keeps only allowed points and finds nearly all of the best.
+    let large = ChunkSet::new(data.len(), (0..data.len()).filter(|i| i % 3 != 0));
+    let mut recall = 0.0;
+    for q in data.iter().step_by(101) {
+        let hits = index.search(q, 10, Some(&small)).unwrap();
+        let ids: Vec<u32> = hits.iter().map(|h| h.chunk).collect();
+        assert_eq!(ids, exact_within(&small, q));
+        let hits = index.search(q, 10, Some(&large)).unwrap();
+        assert!(hits.iter().all(|h| large.contains(h.chunk)));
+        let truth = exact_within(&large, q);
+        recall += hits.iter().filter(|h| truth.contains(&h.chunk)).count() as f64 / 10.0;
+    }
+    let recall = recall / data.iter().step_by(101).count() as f64;
+    assert!(recall >= 0.95, "filtered recall {recall}");
 }

@@ -15,6 +15,7 @@ mod http_api;
 mod metrics;
 mod rebuild;
 mod search;
+mod sites;
 mod store;
 mod tuning;
 mod verdicts;

@@ -1,0 +1,430 @@
+//! Sites as they are (issue 13): a Hugo content folder, a Docusaurus/MkDocs folder without
+//! front matter, and a built HTML site, each indexed with the real model and searched. The
+//! fixtures and the searches they support are described in tests/fixtures/sites/README.md.
+
+use std::path::{Path, PathBuf};
+
+use landscape::corpus::{Corpus, ReadOptions};
+use landscape::engine::{Engine, EngineConfig, EngineError, Mode, SearchResponse};
+use landscape::indexer::{self, BuildOptions};
+use landscape::request::{SearchParams, TextParams};
+use landscape::store::Store;
+
+use crate::common::model;
+
+const BASE: &str = "https://harbor.example.org";
+
+struct Indexed {
+    _tmp: tempfile::TempDir,
+    corpus: Corpus,
+    engine: Engine,
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sites")
+        .join(name)
+}
+
+/// The fixture `name` indexed with the site's base URL.
+fn indexed(name: &str) -> Indexed {
+    let read = ReadOptions {
+        base_url: Some(BASE.to_string()),
+    };
+    let corpus = Corpus::load_with(&fixture(name), &read).unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path());
+    let model = model();
+    indexer::build(
+        &store,
+        &corpus,
+        model.as_ref(),
+        model.token_counter(),
+        &BuildOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let engine = Engine::open(&store, model, EngineConfig::default()).unwrap();
+    Indexed {
+        _tmp: tmp,
+        corpus,
+        engine,
+    }
+}
+
+fn search(engine: &Engine, pairs: &[(&str, &str)]) -> Result<SearchResponse, EngineError> {
+    let mut p = TextParams::default();
+    for &(name, value) in pairs {
+        let value = Some(value.to_string());
+        match name {
+            "q" => p.q = value,
+            "mode" => p.mode = value,
+            "filter" => p.filter = value,
+            _ => p.k = value,
+        }
+    }
+    engine.search(&p.parse().unwrap().validate().unwrap())
+}
+
+/// Each query's best result is the expected page, its passage comes from the expected
+/// section, and it links there on the live site.
+fn expect_top(site: &Indexed, cases: &[(&str, &str, &str, &str)]) {
+    let mut wrong = Vec::new();
+    for &(query, page, anchor, url) in cases {
+        let response = search(&site.engine, &[("q", query)]).unwrap();
+        let top = &response.results[0];
+        let got = (top.id.as_str(), top.anchor.as_str(), top.url.as_deref());
+        if got != (page, anchor, Some(url)) {
+            wrong.push(format!(
+                "{query:?}: got {got:?}, want ({page}, {anchor}, {url})"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Nothing in keyword mode matches any of `words`: they were in pages or parts of pages that
+/// must not be indexed.
+fn never_found(site: &Indexed, words: &[&str]) {
+    for word in words {
+        let response = search(&site.engine, &[("q", word), ("mode", "keyword")]).unwrap();
+        assert!(
+            response.results.is_empty(),
+            "{word:?} found in {:?}",
+            crate::common::ids(&response)
+        );
+    }
+}
+
+fn ids(corpus: &Corpus) -> Vec<&str> {
+    let mut ids: Vec<&str> = corpus.pages().iter().map(|p| p.id.as_str()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_hugo_folder_is_searched_with_anchors_urls_and_tag_filters() {
+    let site = indexed("hugo");
+    assert_eq!(
+        ids(&site.corpus),
+        [
+            "blog/harbor-2-released",
+            "docs",
+            "docs/configure",
+            "docs/install",
+            "docs/schedule",
+            "index"
+        ]
+    );
+    let skipped: Vec<_> = site
+        .corpus
+        .skipped()
+        .iter()
+        .map(|(f, why)| (f.to_string_lossy().into_owned(), why.clone()))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].0.ends_with("upcoming-cloud-sync.md") && skipped[0].1.contains("draft"));
+    let install = site.corpus.get("docs/install").unwrap();
+    assert_eq!(install.title, "Installing Harbor");
+    assert_eq!(install.metadata["date"], "2024-03-02T10:00:00Z");
+    assert_eq!(
+        install.metadata["tags"],
+        serde_json::json!(["setup", "linux"])
+    );
+    let headings: Vec<(&str, u8)> = install
+        .sections
+        .iter()
+        .map(|s| (s.anchor.as_str(), s.level))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            ("", 0),
+            ("requirements", 2),
+            ("on-debian-and-ubuntu", 3),
+            ("from-source", 3),
+            ("verifying-the-installation", 2)
+        ]
+    );
+    assert!(install.sections[2].code.contains("apt install harbor"));
+
+    expect_top(
+        &site,
+        &[
+            (
+                "how many daily weekly and monthly snapshots survive pruning",
+                "docs/configure",
+                "retention",
+                "https://harbor.example.org/docs/configure/#retention",
+            ),
+            (
+                "which cipher encrypts my backups and can I turn it off",
+                "docs/configure",
+                "encryption",
+                "https://harbor.example.org/docs/configure/#encryption",
+            ),
+            (
+                "change the passphrase without re-encrypting everything",
+                "docs/configure",
+                "rotating-the-passphrase",
+                "https://harbor.example.org/docs/configure/#rotating-the-passphrase",
+            ),
+            (
+                "crontab line for nightly backups inside a container",
+                "docs/schedule",
+                "using-cron-instead",
+                "https://harbor.example.org/docs/schedule/#using-cron-instead",
+            ),
+            (
+                "rolling hash chunk boundaries make repositories smaller",
+                "blog/harbor-2-released",
+                "content-defined-chunking",
+                "https://harbor.example.org/news/harbor-2/#content-defined-chunking",
+            ),
+            (
+                "check that the binary is on my PATH and print its version",
+                "docs/install",
+                "verifying-the-installation",
+                "https://harbor.example.org/docs/install/#verifying-the-installation",
+            ),
+        ],
+    );
+    // Code blocks are found by keyword (the passage is the section's prose).
+    let code = search(
+        &site.engine,
+        &[("q", "cargo install harbor-cli"), ("mode", "keyword")],
+    )
+    .unwrap();
+    assert_eq!(code.results[0].id, "docs/install");
+
+    // Tags filter, in both forms; a page passes when one of its tags is asked for.
+    let linux = search(&site.engine, &[("q", "backups"), ("filter", "tags:linux")]).unwrap();
+    let mut found = crate::common::ids(&linux);
+    found.sort();
+    assert_eq!(found, ["docs/install", "docs/schedule"]);
+    let body: SearchParams = serde_json::from_value(serde_json::json!({
+        "q": "passphrase", "filter": {"tags": ["config"], "lang": "en"}
+    }))
+    .unwrap();
+    let config = site.engine.search(&body.validate().unwrap()).unwrap();
+    assert_eq!(crate::common::ids(&config), ["docs/configure"]);
+    let none = search(
+        &site.engine,
+        &[("q", "backups"), ("filter", "tags:nothing-has-this")],
+    )
+    .unwrap();
+    assert!(none.results.is_empty());
+    let err = search(&site.engine, &[("q", "backups"), ("filter", "tag:linux")]).unwrap_err();
+    assert!(
+        err.to_string().contains("`tag`") && err.to_string().contains("tags"),
+        "{err}"
+    );
+    assert_eq!(
+        config.results[0].metadata["categories"],
+        serde_json::json!(["guides"])
+    );
+
+    never_found(&site, &["skylark"]);
+    // Ordinary site pages are searched, never given a verdict.
+    let asked = search(&site.engine, &[("q", "is harbor a backup tool?")]).unwrap();
+    assert!(asked.answer.is_none());
+}
+
+#[test]
+fn a_folder_without_front_matter_takes_titles_from_headings_and_names() {
+    let site = indexed("docs");
+    assert_eq!(
+        ids(&site.corpus),
+        [
+            "getting-started",
+            "guides/remote-storage",
+            "guides/troubleshooting",
+            "index",
+            "notes"
+        ]
+    );
+    let title = |id: &str| site.corpus.get(id).unwrap().title.clone();
+    assert_eq!(title("index"), "Harbor handbook");
+    assert_eq!(title("guides/troubleshooting"), "Troubleshooting");
+    assert_eq!(title("notes"), "Notes");
+    expect_top(
+        &site,
+        &[
+            (
+                "restore a single document into an empty directory without overwriting anything",
+                "getting-started",
+                "restoring-files",
+                "https://harbor.example.org/getting-started/#restoring-files",
+            ),
+            (
+                "back up to MinIO with an access key and a custom endpoint",
+                "guides/remote-storage",
+                "s3-compatible-buckets",
+                "https://harbor.example.org/guides/remote-storage/#s3-compatible-buckets",
+            ),
+            (
+                "repository says it is locked after the server crashed",
+                "guides/troubleshooting",
+                "lock-file-left-behind",
+                "https://harbor.example.org/guides/troubleshooting/#lock-file-left-behind",
+            ),
+            (
+                "throttle bandwidth so video calls do not stutter",
+                "guides/troubleshooting",
+                "slow-uploads",
+                "https://harbor.example.org/guides/troubleshooting/#slow-uploads",
+            ),
+            (
+                "how are breaking changes announced in the changelog",
+                "notes",
+                "",
+                "https://harbor.example.org/notes/",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_built_html_site_is_read_like_pagefind_reads_it() {
+    let site = indexed("html");
+    assert_eq!(
+        ids(&site.corpus),
+        [
+            "docs/encryption",
+            "docs/faq",
+            "docs/install",
+            "docs/retention",
+            "index"
+        ]
+    );
+    let mut skipped: Vec<String> = site
+        .corpus
+        .skipped()
+        .iter()
+        .map(|(f, why)| format!("{}: {why}", f.display()))
+        .collect();
+    skipped.sort();
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    for (file, why) in [
+        ("docs/encryption/amp.html", "canonical"),
+        ("drafts/hidden.html", "data-landscape-ignore"),
+        ("old/install.html", "redirect"),
+        ("print.html", "noindex"),
+    ] {
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s.starts_with(file) && s.contains(why)),
+            "{file}: {skipped:?}"
+        );
+    }
+    let install = site.corpus.get("docs/install").unwrap();
+    assert_eq!(install.title, "Installing Harbor");
+    assert!(install.metadata.contains_key("description"));
+    expect_top(
+        &site,
+        &[
+            (
+                "is there a package for Ubuntu 22.04",
+                "docs/install",
+                "debian",
+                "https://harbor.example.org/docs/install/#debian",
+            ),
+            (
+                "argon2 memory cost, passes and salt",
+                "docs/encryption",
+                "argon2",
+                "https://harbor.example.org/docs/encryption/#argon2",
+            ),
+            (
+                "free disk space by deleting chunks of forgotten snapshots",
+                "docs/retention",
+                "pruning",
+                "https://harbor.example.org/docs/retention.html#pruning",
+            ),
+            (
+                "is there a backdoor or reset email if I forgot my passphrase",
+                "docs/faq",
+                "lost-passphrase",
+                "https://harbor.example.org/docs/faq.html#lost-passphrase",
+            ),
+            (
+                "move my backups to a replacement computer",
+                "docs/faq",
+                "new-machine",
+                "https://harbor.example.org/docs/faq.html#new-machine",
+            ),
+        ],
+    );
+    never_found(
+        &site,
+        &[
+            "zephyrine",
+            "quokkaroute",
+            "printonlyword",
+            "nebulafox",
+            "canonicaldup",
+            "privacy imprint",
+            "contributors",
+            "billed regions gigabyte",
+            "helpful feedback",
+        ],
+    );
+    // Without a base URL, results link to the site's own paths.
+    let plain = Corpus::load(&fixture("html")).unwrap();
+    assert_eq!(
+        plain.get("docs/retention").unwrap().url.as_deref(),
+        Some("/docs/retention.html")
+    );
+    let _ = Mode::Keyword;
+}
+
+#[test]
+fn a_site_in_another_language_runs_keyword_only_with_its_stemmer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (site, index) = (tmp.path().join("site"), tmp.path().join("index"));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("chevaux.md"),
+        "# Le cheval\n\nLe cheval est un grand mammifère domestique qui galope dans les prés.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("bateaux.md"),
+        "# Le bateau\n\nUn bateau flotte sur l'eau et navigue grâce au vent ou à un moteur.\n",
+    )
+    .unwrap();
+    let landscape = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+            .args(args)
+            .arg("--site")
+            .arg(&site)
+            .arg("--index")
+            .arg(&index)
+            .args(["--language", "french", "--keyword-only"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    landscape(&["index"]);
+    // The plural finds the singular through the French stemmer, and the default (hybrid)
+    // request is served as keyword search, as the response says.
+    let json: serde_json::Value =
+        serde_json::from_str(&landscape(&["search", "--json", "chevaux"])).unwrap();
+    assert_eq!(json["mode"], "keyword");
+    assert_eq!(json["results"][0]["id"], "chevaux");
+    assert_eq!(json["results"].as_array().unwrap().len(), 1);
+    let store = Store::new(&index);
+    let manifest = store.current_manifest().unwrap().unwrap();
+    assert!(!manifest.semantic);
+    assert!(
+        !manifest.files.keys().any(|f| f.contains("hnsw")),
+        "{:?}",
+        manifest.files.keys()
+    );
+}
