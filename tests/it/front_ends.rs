@@ -135,6 +135,12 @@ const BAD: &[Bad] = &[
         code: "conflicting_fusion",
         message: "ratio goes with fusion=weighted and rrf_k with fusion=rrf; dbsf takes neither",
     },
+    Bad {
+        fields: &[("q", "cat"), ("filter", "tags")],
+        eval_modes: None,
+        code: "invalid_filter",
+        message: "filter: `tags` is not `field:value` (for example `tags:setup`)",
+    },
 ];
 
 fn query_string(fields: &[(&str, &str)]) -> String {

@@ -428,3 +428,51 @@ fn a_site_in_another_language_runs_keyword_only_with_its_stemmer() {
         manifest.files.keys()
     );
 }
+
+/// Over HTTP: page ids with slashes, filters in the query string, and a filter on a field no
+/// page has answered with a 400 that lists the fields there are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_api_serves_site_pages_and_filters() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    let site = indexed("hugo");
+    let router = landscape::http::router(std::sync::Arc::new(site.engine));
+    let get = |uri: &str| {
+        let router = router.clone();
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            )
+        }
+    };
+    let (status, page) = get("/concepts/docs/install").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["url"], "https://harbor.example.org/docs/install/");
+    assert_eq!(
+        page["metadata"]["tags"],
+        serde_json::json!(["setup", "linux"])
+    );
+    let (status, found) = get("/search?q=timer&filter=tags:automation").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["results"].as_array().unwrap().len(), 1);
+    assert_eq!(found["results"][0]["id"], "docs/schedule");
+    let (status, err) = get("/search?q=timer&filter=tag:automation").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["code"], "unknown_filter_field");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("tags"),
+        "{err}"
+    );
+    let (_, health) = get("/healthz").await;
+    assert_eq!(health["filters"]["tags"], 4);
+    assert_eq!(health["semantic"], true);
+}
