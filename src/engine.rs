@@ -23,7 +23,7 @@ use crate::filter::Filter;
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
 use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit, Language};
 use crate::named::from_name_table;
-pub use crate::request::{Mode, QueryText, SearchRequest};
+pub use crate::request::{Mode, QueryText, RequestDefaults, SearchRequest};
 use crate::retrieve::{
     ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever,
 };
@@ -43,6 +43,13 @@ pub struct EngineConfig {
     pub fuse_level: FuseLevel,
     /// How a page's chunks score in a leg when pages are ranked per leg.
     pub aggregation: Aggregation,
+    /// The semantic share of weighted fusion for requests that do not give `ratio`.
+    #[serde(default = "default_semantic_ratio")]
+    pub semantic_ratio: f32,
+}
+
+fn default_semantic_ratio() -> f32 {
+    crate::fusion::DEFAULT_SEMANTIC_RATIO
 }
 
 impl Default for EngineConfig {
@@ -53,6 +60,7 @@ impl Default for EngineConfig {
             ef_search: crate::vector::HnswParams::default().ef_search,
             fuse_level: FuseLevel::Page,
             aggregation: Aggregation::Max,
+            semantic_ratio: crate::fusion::DEFAULT_SEMANTIC_RATIO,
         }
     }
 }
@@ -319,6 +327,13 @@ impl Engine {
     /// The name of the generation being served.
     pub fn generation(&self) -> &str {
         &self.generation
+    }
+
+    /// What requests to this engine get for the fields they leave out.
+    pub fn request_defaults(&self) -> RequestDefaults {
+        RequestDefaults {
+            semantic_ratio: self.config.semantic_ratio,
+        }
     }
 
     /// Whether the semantic leg exists (false for a `--keyword-only` generation).

@@ -132,7 +132,7 @@ async fn search_get(
 ) -> Response {
     let request = params
         .map_err(query_string_rejected)
-        .and_then(|Query(p)| Ok(p.parse()?.validate()?));
+        .and_then(|Query(p)| Ok(p.parse()?.validate_with(state.engine.request_defaults())?));
     run_search(state, request).await
 }
 
@@ -155,7 +155,7 @@ async fn search_post(
                 e.body_text()
             },
         })
-        .and_then(|Json(b)| Ok(b.validate()?));
+        .and_then(|Json(b)| Ok(b.validate_with(state.engine.request_defaults())?));
     run_search(state, request).await
 }
 

@@ -8,13 +8,13 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use landscape::corpus::ReadOptions;
+use landscape::corpus::{Profile, ReadOptions};
 use landscape::embed::{LocalModel, ModelPaths};
 use landscape::engine::Engine;
 use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner::{self, ModeSpec};
 use landscape::indexer::{self, Refresh};
-use landscape::request::TextParams;
+use landscape::request::{RequestDefaults, TextParams};
 use landscape::store::Store;
 use landscape::tuning::Tuning;
 
@@ -167,6 +167,11 @@ struct Paths {
 }
 
 impl Paths {
+    /// The corpus folder's profile (its `landscape.toml`), which picks some defaults.
+    fn profile(&self) -> Result<Profile> {
+        Profile::of_folder(&self.corpus).map_err(anyhow::Error::msg)
+    }
+
     fn read_options(&self) -> ReadOptions {
         ReadOptions {
             base_url: self.base_url.clone(),
@@ -249,7 +254,9 @@ fn main() -> Result<()> {
                 filter,
             }
             .parse()?
-            .validate()?;
+            .validate_with(RequestDefaults {
+                semantic_ratio: tuning.engine_config(paths.profile()?).semantic_ratio,
+            })?;
             let engine = open_engine(&paths, &tuning)?;
             let response = engine.search(&request)?;
             if json {
@@ -294,7 +301,7 @@ fn refresh(
         &paths.read_options(),
         model,
         model.token_counter(),
-        &tuning.build_options(),
+        &tuning.build_options(paths.profile()?),
         force,
         &mut progress,
     );
@@ -323,7 +330,11 @@ fn open_engine(paths: &Paths, tuning: &Tuning) -> Result<Engine> {
     let model = Arc::new(paths.model()?);
     refresh(paths, tuning, &model, false, true)?;
     let store = Store::new(&paths.index);
-    Ok(Engine::open(&store, model, tuning.engine_config())?)
+    Ok(Engine::open(
+        &store,
+        model,
+        tuning.engine_config(paths.profile()?),
+    )?)
 }
 
 fn eval(

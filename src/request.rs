@@ -197,17 +197,38 @@ fn flag(value: Option<&str>) -> Result<Option<bool>, RequestError> {
     }
 }
 
+/// What a request gets for the fields it leaves out, where that depends on the index served
+/// (a site's weighted fusion leans towards keywords: [`crate::tuning::KindDefaults`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestDefaults {
+    /// The semantic share of weighted fusion when `ratio` is not given.
+    pub semantic_ratio: f32,
+}
+
+impl Default for RequestDefaults {
+    fn default() -> Self {
+        RequestDefaults {
+            semantic_ratio: DEFAULT_SEMANTIC_RATIO,
+        }
+    }
+}
+
 impl SearchParams {
-    /// Checks every field and builds the request; the first problem found is reported, in
-    /// field order (q, k, mode, fusion).
+    /// Checks every field and builds the request with the library's defaults; the first
+    /// problem found is reported, in field order (q, k, mode, fusion).
     pub fn validate(self) -> Result<SearchRequest, RequestError> {
+        self.validate_with(RequestDefaults::default())
+    }
+
+    /// [`SearchParams::validate`] with the served index's defaults.
+    pub fn validate_with(self, defaults: RequestDefaults) -> Result<SearchRequest, RequestError> {
         let query = self.query()?;
         let k = match self.k {
             None => DEFAULT_K,
             Some(k) if (1..=MAX_K as i64).contains(&k) => k as usize,
             Some(k) => return Err(RequestError::KOutOfRange(k)),
         };
-        let (mode, fusion) = self.ranking()?;
+        let (mode, fusion) = self.ranking_with(defaults)?;
         let filter = match self.filter {
             Some(f) => f.validate()?,
             None => Filter::default(),
@@ -231,6 +252,11 @@ impl SearchParams {
     /// weighted fusion and `rrf_k` alone for RRF; a constant that does not belong to the
     /// fusion named is refused rather than ignored.
     pub fn ranking(&self) -> Result<(Mode, Fusion), RequestError> {
+        self.ranking_with(RequestDefaults::default())
+    }
+
+    /// [`SearchParams::ranking`] with the served index's defaults.
+    pub fn ranking_with(&self, defaults: RequestDefaults) -> Result<(Mode, Fusion), RequestError> {
         let mode = match &self.mode {
             None => Mode::default(),
             Some(m) => m.parse()?,
@@ -251,10 +277,12 @@ impl SearchParams {
             .map(str::parse::<FusionMethod>)
             .transpose()?;
         let fusion = match (method, self.ratio, self.rrf_k) {
-            (None, None, None) => Fusion::default(),
+            (None, None, None) => Fusion::Weighted {
+                semantic_ratio: defaults.semantic_ratio,
+            },
             (Some(FusionMethod::Dbsf), None, None) => Fusion::Dbsf,
             (Some(FusionMethod::Weighted) | None, ratio, None) => Fusion::Weighted {
-                semantic_ratio: ratio.map_or(DEFAULT_SEMANTIC_RATIO, |r| r as f32),
+                semantic_ratio: ratio.map_or(defaults.semantic_ratio, |r| r as f32),
             },
             (Some(FusionMethod::Rrf) | None, None, rrf_k) => Fusion::Rrf {
                 k: rrf_k.map_or(DEFAULT_RRF_K, |k| k as f32),

@@ -7,6 +7,7 @@
 use clap::Args;
 
 use crate::chunk::ChunkParams;
+use crate::corpus::Profile;
 use crate::embed::MAX_TOKENS;
 use crate::engine::{EngineConfig, FuseLevel};
 use crate::fusion::Aggregation;
@@ -35,18 +36,20 @@ pub struct Tuning {
     /// Chunks each leg contributes to fusion.
     #[arg(long, default_value_t = EngineConfig::default().candidates)]
     pub candidates: usize,
-    /// Longest chunk in model tokens, prefix included (a build parameter).
-    #[arg(long, default_value_t = ChunkParams::default().max_tokens)]
-    pub chunk_tokens: usize,
+    /// Longest chunk in model tokens, prefix included (a build parameter) [default: 128 for
+    /// sites, 256 for the concept format and evaluation documents].
+    #[arg(long)]
+    pub chunk_tokens: Option<usize>,
     /// Index each page title in its chunks' body text too (a build parameter).
     #[arg(long, default_value_t = KeywordParams::default().title_in_body, action = clap::ArgAction::Set)]
     pub title_in_body: bool,
     /// What BM25 scores: chunk or page (a build parameter).
     #[arg(long, default_value = "page")]
     pub keyword_unit: KeywordUnit,
-    /// Keyword boost of the title field.
-    #[arg(long, default_value_t = FieldBoosts::default().title)]
-    pub title_boost: f32,
+    /// Keyword boost of the title field [default: 1 for sites, 0 for the concept format and
+    /// evaluation documents].
+    #[arg(long)]
+    pub title_boost: Option<f32>,
     /// Keyword boost of the aliases field.
     #[arg(long, default_value_t = FieldBoosts::default().aliases)]
     pub aliases_boost: f32,
@@ -61,6 +64,10 @@ pub struct Tuning {
     /// language the English embedding model does not read (a build parameter).
     #[arg(long, env = "LANDSCAPE_KEYWORD_ONLY")]
     pub keyword_only: bool,
+    /// Semantic share of weighted fusion when a request gives no `ratio` [default: 0.4 for
+    /// sites, 0.5 for the concept format and evaluation documents].
+    #[arg(long)]
+    pub semantic_ratio: Option<f32>,
     /// Hybrid mode fuses chunk rankings or page rankings: chunk or page.
     #[arg(long, default_value = "page")]
     pub fuse_level: FuseLevel,
@@ -78,12 +85,13 @@ impl Default for Tuning {
             ef_construction: build.hnsw.ef_construction,
             ef_search: engine.ef_search,
             candidates: engine.candidates,
-            chunk_tokens: build.chunk.max_tokens,
+            chunk_tokens: None,
             title_in_body: build.keyword.title_in_body,
             keyword_unit: build.keyword.unit,
             language: build.keyword.language,
             keyword_only: !build.semantic,
-            title_boost: engine.boosts.title,
+            title_boost: None,
+            semantic_ratio: None,
             aliases_boost: engine.boosts.aliases,
             headings_boost: engine.boosts.headings,
             fuse_level: engine.fuse_level,
@@ -92,10 +100,43 @@ impl Default for Tuning {
     }
 }
 
+/// The defaults that depend on what kind of text a corpus holds, each measured on its kind
+/// (BENCHMARKS.md, "Your own site as it is"): documentation sites gain from shorter chunks (a
+/// reference page covers many small topics), from their titles (which name the topic) and,
+/// with titles counted, from leaning fusion towards keywords (semantic share 0.4), while the
+/// concept pages and SciFact's abstracts measured best with 256-token chunks, no separate
+/// title boost and an even fusion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KindDefaults {
+    pub chunk_tokens: usize,
+    pub title_boost: f32,
+    pub semantic_ratio: f32,
+}
+
+impl KindDefaults {
+    pub fn of(profile: Profile) -> KindDefaults {
+        match profile {
+            Profile::Site => KindDefaults {
+                chunk_tokens: 128,
+                title_boost: 1.0,
+                semantic_ratio: 0.4,
+            },
+            Profile::Concepts | Profile::Documents => KindDefaults {
+                chunk_tokens: ChunkParams::default().max_tokens,
+                title_boost: FieldBoosts::default().title,
+                semantic_ratio: crate::fusion::DEFAULT_SEMANTIC_RATIO,
+            },
+        }
+    }
+}
+
 impl Tuning {
-    /// The build settings, each brought into its valid range (an HNSW graph needs two links
-    /// per node; a chunk must fit the model's window and hold more than its prefix).
-    pub fn build_options(&self) -> BuildOptions {
+    /// The build settings for a corpus of `profile`, each brought into its valid range (an
+    /// HNSW graph needs two links per node; a chunk must fit the model's window and hold more
+    /// than its prefix).
+    pub fn build_options(&self, profile: Profile) -> BuildOptions {
+        let defaults = KindDefaults::of(profile);
+        let chunk_tokens = self.chunk_tokens.unwrap_or(defaults.chunk_tokens);
         BuildOptions {
             hnsw: HnswParams {
                 m: self.hnsw_m.max(2),
@@ -103,7 +144,7 @@ impl Tuning {
                 ef_search: self.ef_search.max(1),
             },
             chunk: ChunkParams {
-                max_tokens: self.chunk_tokens.clamp(MIN_CHUNK_TOKENS, MAX_TOKENS),
+                max_tokens: chunk_tokens.clamp(MIN_CHUNK_TOKENS, MAX_TOKENS),
                 ..ChunkParams::default()
             },
             keyword: KeywordParams {
@@ -116,19 +157,24 @@ impl Tuning {
         }
     }
 
-    /// The query settings, each brought into its valid range (boosts are not negative).
-    pub fn engine_config(&self) -> EngineConfig {
+    /// The query settings for a corpus of `profile`, each brought into its valid range (boosts
+    /// are not negative).
+    pub fn engine_config(&self, profile: Profile) -> EngineConfig {
+        let defaults = KindDefaults::of(profile);
+        let title_boost = self.title_boost.unwrap_or(defaults.title_boost);
+        let semantic_ratio = self.semantic_ratio.unwrap_or(defaults.semantic_ratio);
         EngineConfig {
             ef_search: self.ef_search.max(1),
             candidates: self.candidates.clamp(1, MAX_CANDIDATES),
             fuse_level: self.fuse_level,
             boosts: FieldBoosts {
-                title: self.title_boost.max(0.0),
+                title: title_boost.max(0.0),
                 aliases: self.aliases_boost.max(0.0),
                 body: 1.0,
                 headings: self.headings_boost.max(0.0),
             },
             aggregation: self.aggregation,
+            semantic_ratio: semantic_ratio.clamp(0.0, 1.0),
         }
     }
 }
@@ -140,22 +186,35 @@ mod tests {
     #[test]
     fn the_defaults_are_the_library_defaults() {
         let t = Tuning::default();
-        assert_eq!(t.build_options(), BuildOptions::default());
-        assert_eq!(t.engine_config(), EngineConfig::default());
+        for profile in [Profile::Concepts, Profile::Documents] {
+            assert_eq!(t.build_options(profile), BuildOptions::default());
+            assert_eq!(t.engine_config(profile), EngineConfig::default());
+        }
+        assert_eq!(t.build_options(Profile::Site).chunk.max_tokens, 128);
+        assert_eq!(t.engine_config(Profile::Site).boosts.title, 1.0);
+        assert_eq!(t.engine_config(Profile::Site).semantic_ratio, 0.4);
+        let given = Tuning {
+            chunk_tokens: Some(200),
+            title_boost: Some(0.0),
+            ..Tuning::default()
+        };
+        assert_eq!(given.build_options(Profile::Site).chunk.max_tokens, 200);
+        assert_eq!(given.engine_config(Profile::Site).boosts.title, 0.0);
     }
 
     #[test]
     fn values_out_of_range_are_brought_in() {
         let t = Tuning {
             hnsw_m: 0,
-            chunk_tokens: 5,
+            chunk_tokens: Some(5),
             candidates: 0,
             aliases_boost: -1.0,
             ..Tuning::default()
         };
-        assert_eq!(t.build_options().hnsw.m, 2);
-        assert_eq!(t.build_options().chunk.max_tokens, MIN_CHUNK_TOKENS);
-        assert_eq!(t.engine_config().candidates, 1);
-        assert_eq!(t.engine_config().boosts.aliases, 0.0);
+        let p = Profile::Site;
+        assert_eq!(t.build_options(p).hnsw.m, 2);
+        assert_eq!(t.build_options(p).chunk.max_tokens, MIN_CHUNK_TOKENS);
+        assert_eq!(t.engine_config(p).candidates, 1);
+        assert_eq!(t.engine_config(p).boosts.aliases, 0.0);
     }
 }

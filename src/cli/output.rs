@@ -13,7 +13,9 @@ use landscape::engine::{Engine, SearchResponse};
 fn print_features(corpus: &Corpus, f: &Features) {
     let profile = match f.profile {
         Profile::Concepts => "concepts (landscape.toml): the concept format and its house rules",
-        Profile::Site => "site: pages as they are; the concept fields are optional",
+        Profile::Site | Profile::Documents => {
+            "site: pages as they are; the concept fields are optional"
+        }
     };
     println!("profile: {profile}");
     println!(

@@ -308,13 +308,13 @@ fn page_id(
                 problems.push(problem(id_line, message));
             }
         }
-        Profile::Site if !site::is_page_id(&id) => {
+        Profile::Site | Profile::Documents if !site::is_page_id(&id) => {
             let message = format!(
                 "id `{id}` must be letters, digits, `-`, `_` and `.`, in parts separated by `/`"
             );
             problems.push(problem(id_line, message));
         }
-        Profile::Site => {}
+        Profile::Site | Profile::Documents => {}
     }
     id
 }

@@ -23,6 +23,9 @@ pub enum Profile {
     /// `landscape check` adds the house rules (section lengths, parents named in the text,
     /// documented roots, spec coverage).
     Concepts,
+    /// A collection of documents for evaluation (a BEIR dataset: each document one untitled
+    /// section). Never read from a folder; it only selects the ranking defaults.
+    Documents,
 }
 
 from_name_table!(

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{Corpus, CorpusError, Page, PageKind, Section};
+use crate::corpus::{Corpus, CorpusError, Page, PageKind, Profile, Section};
 use crate::eval::metrics::{Judgements, Qrels};
 use crate::eval::trec::{self, TrecError};
 
@@ -278,5 +278,5 @@ fn beir_corpus(path: &Path) -> Result<Corpus, DatasetError> {
             path.display()
         )));
     }
-    Ok(Corpus::from_pages(pages, hex::encode(hasher.finalize())))
+    Ok(Corpus::from_pages(pages, hex::encode(hasher.finalize())).with_profile(Profile::Documents))
 }

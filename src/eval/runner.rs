@@ -47,9 +47,22 @@ pub struct ModeSpec {
     pub name: String,
     pub mode: Mode,
     pub fusion: Fusion,
+    /// Whether the spec named its weighted-fusion ratio (`weighted:0.3`); without one, the
+    /// engine's default for the corpus applies, as it does for a request.
+    pub ratio_given: bool,
 }
 
 impl ModeSpec {
+    /// The fusion to run with `defaults` for what the spec left out.
+    pub fn fusion_with(&self, defaults: crate::request::RequestDefaults) -> Fusion {
+        match self.fusion {
+            Fusion::Weighted { .. } if !self.ratio_given => Fusion::Weighted {
+                semantic_ratio: defaults.semantic_ratio,
+            },
+            other => other,
+        }
+    }
+
     /// Every mode the service offers, each hybrid fusion with its default constant.
     pub fn all() -> Vec<ModeSpec> {
         ["keyword", "semantic", "rrf", "weighted", "dbsf"]
@@ -70,6 +83,7 @@ impl std::str::FromStr for ModeSpec {
             Some((m, v)) => (m, Some(v.to_string())),
             None => (s, None),
         };
+        let ratio_given = method == "weighted" && value.is_some();
         let mut text = crate::request::TextParams::default();
         match method {
             "keyword" | "semantic" | "hybrid" => text.mode = Some(method.to_string()),
@@ -87,7 +101,12 @@ impl std::str::FromStr for ModeSpec {
             Mode::Hybrid if method != "hybrid" => format!("hybrid-{}", s.replace(':', "-")),
             _ => method.to_string(),
         };
-        Ok(ModeSpec { name, mode, fusion })
+        Ok(ModeSpec {
+            name,
+            mode,
+            fusion,
+            ratio_given,
+        })
     }
 }
 
@@ -103,7 +122,8 @@ pub fn evaluate(
     modes: &[ModeSpec],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Report, EvalError> {
-    let (build, config) = (tuning.build_options(), tuning.engine_config());
+    let profile = set.corpus.profile();
+    let (build, config) = (tuning.build_options(profile), tuning.engine_config(profile));
     let prepared = prepare_index(set, store, model.clone(), counter, &build, config, progress)?;
     let engine = &prepared.engine;
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
@@ -261,6 +281,7 @@ pub fn run_modes(
 ) -> Result<Vec<ModeResult>, EvalError> {
     let mut results = Vec::new();
     for spec in modes {
+        let fusion = spec.fusion_with(engine.request_defaults());
         let mut run = Vec::with_capacity(set.queries.len());
         let mut times = Vec::with_capacity(set.queries.len());
         for (query, vector) in set.queries.iter().zip(vectors) {
@@ -269,7 +290,7 @@ pub fn run_modes(
                 &query.text,
                 Some(vector),
                 spec.mode,
-                spec.fusion,
+                fusion,
                 RUN_DEPTH,
                 None,
             )?;
@@ -285,7 +306,10 @@ pub fn run_modes(
         let as_run: Run = run.iter().cloned().collect();
         let (per_query, mean) = metrics::evaluate(&set.qrels, &as_run);
         results.push(ModeResult {
-            spec: spec.clone(),
+            spec: ModeSpec {
+                fusion,
+                ..spec.clone()
+            },
             mean,
             per_query,
             run,

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use landscape::corpus::{Corpus, ReadOptions};
-use landscape::engine::{Engine, EngineConfig, EngineError, Mode, SearchResponse};
-use landscape::indexer::{self, BuildOptions};
+use landscape::engine::{Engine, EngineError, Mode, SearchResponse};
+use landscape::indexer;
 use landscape::request::{SearchParams, TextParams};
 use landscape::store::Store;
+use landscape::tuning::Tuning;
 
 use crate::common::model;
 
@@ -26,12 +27,13 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The fixture `name` indexed with the site's base URL.
+/// The fixture `name` indexed with the site's base URL and the defaults a site gets.
 fn indexed(name: &str) -> Indexed {
     let read = ReadOptions {
         base_url: Some(BASE.to_string()),
     };
     let corpus = Corpus::load_with(&fixture(name), &read).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(corpus.profile(), landscape::corpus::Profile::Site);
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::new(tmp.path());
     let model = model();
@@ -40,11 +42,12 @@ fn indexed(name: &str) -> Indexed {
         &corpus,
         model.as_ref(),
         model.token_counter(),
-        &BuildOptions::default(),
+        &Tuning::default().build_options(corpus.profile()),
         &mut |_, _| {},
     )
     .unwrap();
-    let engine = Engine::open(&store, model, EngineConfig::default()).unwrap();
+    let config = Tuning::default().engine_config(corpus.profile());
+    let engine = Engine::open(&store, model, config).unwrap();
     Indexed {
         _tmp: tmp,
         corpus,
@@ -63,7 +66,12 @@ fn search(engine: &Engine, pairs: &[(&str, &str)]) -> Result<SearchResponse, Eng
             _ => p.k = value,
         }
     }
-    engine.search(&p.parse().unwrap().validate().unwrap())
+    engine.search(
+        &p.parse()
+            .unwrap()
+            .validate_with(engine.request_defaults())
+            .unwrap(),
+    )
 }
 
 /// Each query's best result is the expected page, its passage comes from the expected
@@ -465,6 +473,8 @@ async fn the_http_api_serves_site_pages_and_filters() {
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["results"].as_array().unwrap().len(), 1);
     assert_eq!(found["results"][0]["id"], "docs/schedule");
+    // A site's default fusion leans towards keywords (tuning::KindDefaults).
+    assert_eq!(found["fusion"]["semantic_ratio"], 0.4, "{found}");
     let (status, err) = get("/search?q=timer&filter=tag:automation").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["error"]["code"], "unknown_filter_field");
@@ -475,4 +485,61 @@ async fn the_http_api_serves_site_pages_and_filters() {
     let (_, health) = get("/healthz").await;
     assert_eq!(health["filters"]["tags"], 4);
     assert_eq!(health["semantic"], true);
+}
+
+/// `landscape check` on a site: what it enables, what was skipped and why, and concept-layer
+/// advice as warnings that do not fail the check.
+#[test]
+fn check_reports_what_a_site_enables_and_only_warns_about_the_concept_layer() {
+    let check = |dir: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+            .arg("check")
+            .arg("--site")
+            .arg(dir)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (ok, hugo) = check(&fixture("hugo"));
+    assert!(ok, "{hugo}");
+    assert!(hugo.contains("profile: site"), "{hugo}");
+    assert!(hugo.contains("6 pages indexed, 1 skipped"), "{hugo}");
+    assert!(hugo.contains("upcoming-cloud-sync.md: a draft"), "{hugo}");
+    assert!(hugo.contains("answers: off"), "{hugo}");
+    assert!(hugo.contains("tags (4 pages)"), "{hugo}");
+    let (ok, html) = check(&fixture("html"));
+    assert!(ok, "{html}");
+    assert!(html.contains("print.html: robots `noindex`"), "{html}");
+
+    // A site page with a parent its text never names: advice, not an error.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("backup.md"),
+        "# Backups\n\nCopies of data.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("snapshot.md"),
+        "---\nparents: [backup]\n---\n# Snapshot\n\nA frozen view of a disk.\n",
+    )
+    .unwrap();
+    let (ok, mixed) = check(tmp.path());
+    assert!(ok, "{mixed}");
+    assert!(
+        mixed.contains("snapshot.md:2: warning: the text never names the parent `backup`"),
+        "{mixed}"
+    );
+    assert!(mixed.contains("answers: on for 1 pages"), "{mixed}");
+    // A link to a page that does not exist is an error, in any profile.
+    std::fs::write(
+        tmp.path().join("bad.md"),
+        "---\nrelations:\n  uses: [nowhere]\n---\nText.\n",
+    )
+    .unwrap();
+    let (ok, broken) = check(tmp.path());
+    assert!(!ok);
+    assert!(
+        broken.contains("bad.md:3:") && broken.contains("nowhere"),
+        "{broken}"
+    );
 }
