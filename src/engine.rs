@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroUsize;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use lru::LruCache;
@@ -27,7 +27,7 @@ pub use crate::request::{Mode, QueryText, RequestDefaults, SearchRequest};
 use crate::retrieve::{
     ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever,
 };
-use crate::snippet::Highlighter;
+use crate::snippet::{Highlighter, TermSet};
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
 
@@ -261,6 +261,9 @@ pub struct Engine {
     names: NameIndex,
     /// Filterable metadata fields and how many pages have each.
     filter_fields: BTreeMap<String, usize>,
+    /// Each chunk's words (section heading and text), analysed on first use, for choosing
+    /// passages.
+    chunk_terms: Vec<OnceLock<TermSet>>,
     /// Whether any page takes part in the concept layer: without one no question is answered.
     has_concepts: bool,
 }
@@ -305,6 +308,7 @@ impl Engine {
             }
         }
         Engine {
+            chunk_terms: (0..chunks.len()).map(|_| OnceLock::new()).collect(),
             has_concepts: pages.pages().iter().any(|p| p.concept),
             filter_fields,
             names: NameIndex::new(&pages),
@@ -522,9 +526,16 @@ impl Engine {
             return hit.best.chunk;
         };
         let words = |c: usize| {
-            self.chunks.get(c).map_or(0, |c| {
-                highlighter.matches(&format!("{}\n{}", c.section, c.text))
-            })
+            let (Some(chunk), Some(terms)) = (self.chunks.get(c), self.chunk_terms.get(c)) else {
+                return 0;
+            };
+            let terms = terms.get_or_init(|| {
+                TermSet::of(
+                    &self.analyzer,
+                    &format!("{}\n{}", chunk.section, chunk.text),
+                )
+            });
+            highlighter.matches_in(terms)
         };
         let candidates: Vec<&LegHit> = semantic
             .iter()

@@ -27,11 +27,43 @@ pub struct Passage {
     pub html: String,
 }
 
+/// The distinct analysed words of a text, as hashes: computed once per chunk, so that choosing
+/// a page's passage costs a lookup per query word instead of a pass of the analyzer over every
+/// chunk of the page (a reference page of a documentation site has hundreds).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermSet(Box<[u64]>);
+
+impl TermSet {
+    pub fn of(analyzer: &TextAnalyzer, text: &str) -> TermSet {
+        let mut analyzer = analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut hashes = Vec::new();
+        while let Some(token) = stream.next() {
+            hashes.push(term_hash(&token.text));
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        TermSet(hashes.into())
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        self.0.binary_search(&hash).is_ok()
+    }
+}
+
+fn term_hash(term: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    term.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Builds passages for one query.
 pub struct Highlighter {
     generator: SnippetGenerator,
     analyzer: TextAnalyzer,
     terms: std::collections::HashSet<String>,
+    term_hashes: Vec<u64>,
 }
 
 impl Highlighter {
@@ -47,11 +79,22 @@ impl Highlighter {
             Field::from_field_id(0),
             PASSAGE_CHARS,
         );
+        let term_set: std::collections::HashSet<String> = term_set;
         Highlighter {
             generator,
             analyzer: analyzer.clone(),
+            term_hashes: term_set.iter().map(|t| term_hash(t)).collect(),
             terms: term_set,
         }
+    }
+
+    /// How many distinct query words a text with these words contains: [`Highlighter::matches`]
+    /// over a precomputed [`TermSet`].
+    pub fn matches_in(&self, words: &TermSet) -> usize {
+        self.term_hashes
+            .iter()
+            .filter(|&&h| words.contains(h))
+            .count()
     }
 
     /// How many distinct words the query has (stop words dropped).
@@ -191,5 +234,26 @@ mod tests {
         assert!(p.highlights.is_empty());
         assert!(p.text.len() <= PASSAGE_CHARS + '…'.len_utf8());
         assert!(p.html.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn precomputed_words_count_the_same_matches() {
+        let a = analyzer(Language::English);
+        let h = Highlighter::new(&a, "crontab line for nightly backups");
+        for text in [
+            "A crontab line backs up nightly.",
+            "Nothing here.",
+            "backup backups BACKUP",
+        ] {
+            assert_eq!(
+                h.matches_in(&TermSet::of(&a, text)),
+                h.matches(text),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            h.matches_in(&TermSet::of(&a, "A crontab line backs up nightly.")),
+            3
+        );
     }
 }
