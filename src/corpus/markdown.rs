@@ -155,8 +155,66 @@ fn push(
     }
 }
 
+/// An MDX body (Docusaurus, Astro) without its ESM lines (`import …`, `export …`), which are
+/// code, not content; lines keep their places so that problems still point at the right line.
+/// JSX elements are HTML to the Markdown parser and are left out like any HTML.
+pub(super) fn without_mdx_statements(body: &str) -> String {
+    let mut in_fence = false;
+    body.lines()
+        .map(|line| {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+            }
+            let esm = !in_fence && (line.starts_with("import ") || line.starts_with("export "));
+            if esm {
+                ""
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Template tags a generator expands when it builds the page (Hugo shortcodes `{{< … >}}` and
+/// `{{% … %}}`, Liquid and Jinja `{% … %}`): not words of the page.
+fn without_template_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let open = ["{{<", "{{%", "{%"]
+            .iter()
+            .filter_map(|o| rest.find(o).map(|i| (i, *o)))
+            .min();
+        let Some((at, open)) = open else {
+            out.push_str(rest);
+            return out;
+        };
+        let close = match open {
+            "{{<" => ">}}",
+            "{{%" => "%}}",
+            _ => "%}",
+        };
+        match rest[at + open.len()..].find(close) {
+            Some(end) => {
+                out.push_str(&rest[..at]);
+                rest = &rest[at + open.len() + end + close.len()..];
+            }
+            None => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
 /// Collapses runs of spaces inside paragraphs and keeps one blank line between paragraphs.
 pub(super) fn tidy(text: &str) -> String {
+    let text = if text.contains('{') {
+        without_template_tags(text)
+    } else {
+        text.to_string()
+    };
     text.split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
@@ -230,6 +288,21 @@ mod tests {
         assert_eq!(b.sections[2].text, "Run this:");
         assert_eq!(b.sections[2].code, "apt install harbor");
         assert_eq!(b.sections[3].text, "a b\n\nx y");
+    }
+
+    #[test]
+    fn template_tags_and_mdx_statements_are_not_content() {
+        let b = read(
+            "Intro {{< figure src=\"a.png\" >}} text {{% note %}}kept{{% /note %}} and {% raw %}x.\n",
+            1,
+        );
+        assert_eq!(b.sections[0].text, "Intro text kept and x.");
+        let mdx = "import Tabs from '@theme/Tabs';\n\n# Install\n\n<Tabs>Use apt.</Tabs>\n\n```js\nimport x from 'y';\n```\n";
+        let b = read(&without_mdx_statements(mdx), 1);
+        assert_eq!(b.title.as_deref(), Some("Install"));
+        assert!(b.sections[0].text.contains("Use apt."), "{:?}", b.sections);
+        assert!(!b.sections[0].text.contains("import"));
+        assert_eq!(b.sections[0].code, "import x from 'y';");
     }
 
     #[test]

@@ -366,7 +366,7 @@ fn is_html(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
 }
 
-/// Every page file below `root`, sorted: Markdown (`.md`, `.markdown`; a `README.md` documents
+/// Every page file below `root`, sorted: Markdown (`.md`, `.markdown`, `.mdx`; a `README.md` documents
 /// its folder and is not a page) and HTML. Hidden files and folders are left out.
 fn page_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     let mut out = Vec::new();
@@ -390,7 +390,7 @@ fn page_files(root: &Path) -> Result<Vec<PathBuf>, CorpusError> {
                 stack.push(path);
             } else if (path
                 .extension()
-                .is_some_and(|e| e == "md" || e == "markdown")
+                .is_some_and(|e| e == "md" || e == "markdown" || e == "mdx")
                 && name != "README.md")
                 || is_html(&path)
             {

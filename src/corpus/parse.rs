@@ -108,7 +108,14 @@ pub(super) fn markdown_page(
         }
     }
     let concept = concept_fields(file, &split, &mut fields, profile, &mut problems);
-    let body = markdown::read(&split.body, split.body_line);
+    let body = if file.extension().is_some_and(|e| e == "mdx") {
+        markdown::read(
+            &markdown::without_mdx_statements(&split.body),
+            split.body_line,
+        )
+    } else {
+        markdown::read(&split.body, split.body_line)
+    };
     let url_field = ["url", "permalink"]
         .iter()
         .find_map(|f| fields.remove(*f))

@@ -378,6 +378,11 @@ fn a_built_html_site_is_read_like_pagefind_reads_it() {
             "helpful feedback",
         ],
     );
+    // `<html lang>` is metadata, and filters like any field.
+    let en = search(&site.engine, &[("q", "passphrase"), ("filter", "lang:en")]).unwrap();
+    assert!(!en.results.is_empty());
+    let fr = search(&site.engine, &[("q", "passphrase"), ("filter", "lang:fr")]).unwrap();
+    assert!(fr.results.is_empty());
     // Without a base URL, results link to the site's own paths.
     let plain = Corpus::load(&fixture("html")).unwrap();
     assert_eq!(
