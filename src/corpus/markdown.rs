@@ -58,7 +58,12 @@ impl Open {
     }
 
     fn close(mut self) -> Section {
-        self.section.text = tidy(&self.text);
+        // Template tags only exist in sources; in built HTML such text is meant for readers.
+        self.section.text = if self.text.contains('{') {
+            tidy(&without_template_tags(&self.text))
+        } else {
+            tidy(&self.text)
+        };
         self.section.code = self.code.trim().to_string();
         self.section
     }
@@ -210,11 +215,6 @@ fn without_template_tags(text: &str) -> String {
 
 /// Collapses runs of spaces inside paragraphs and keeps one blank line between paragraphs.
 pub(super) fn tidy(text: &str) -> String {
-    let text = if text.contains('{') {
-        without_template_tags(text)
-    } else {
-        text.to_string()
-    };
     text.split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
