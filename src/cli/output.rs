@@ -27,7 +27,7 @@ fn print_features(corpus: &Corpus, f: &Features) {
     }
     if f.answers() {
         println!(
-            "answers: on for {} pages with concept fields ({} with parents, {} with relations, {} with aliases, {} comparisons)",
+            "answers: on for {} pages in the concept layer ({} with parents, {} with relations, {} with aliases, {} comparisons)",
             f.concept_pages, f.with_parents, f.with_relations, f.with_aliases, f.comparisons
         );
     } else {
@@ -90,15 +90,15 @@ pub fn check(dir: &Path, read: &ReadOptions, spec: Option<PathBuf>, no_spec: boo
         .filter(|p| p.concept && p.kind == landscape::corpus::PageKind::Concept)
         .count();
     if report.features.answers() {
+        let roots: Vec<&str> = report.roots.iter().map(|(id, _)| id.as_str()).collect();
         println!(
-            "concept layer: {concepts} concepts, {} comparisons; roots: {}",
+            "concept layer: {concepts} concepts, {} comparisons{}",
             report.features.comparisons,
-            report
-                .roots
-                .iter()
-                .map(|(id, _)| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            if roots.is_empty() {
+                String::new()
+            } else {
+                format!("; roots: {}", roots.join(", "))
+            }
         );
     }
     if !strict {

@@ -303,7 +303,8 @@ impl Corpus {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(CorpusError::Invalid(problems));
         }
-        let pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+        let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+        join_concept_layer(&mut pages);
         let mut corpus = Corpus::from_pages(pages, hex::encode(hasher.finalize()));
         corpus.profile = profile;
         corpus.skipped = skipped;
@@ -358,6 +359,28 @@ impl Corpus {
 
     pub fn graph(&self) -> Graph<'_> {
         Graph::new(self)
+    }
+}
+
+/// A page that a concept page names as its parent, relation or side is part of the concept
+/// layer too, even without concept fields of its own: "is a snapshot a backup?" must resolve
+/// "backup" when the snapshot page says `parents: [backup]`.
+fn join_concept_layer(pages: &mut [Page]) {
+    let named: std::collections::HashSet<String> = pages
+        .iter()
+        .filter(|p| p.concept)
+        .flat_map(|p| {
+            p.parents
+                .iter()
+                .chain(p.relations.values().flatten())
+                .chain(&p.compares)
+                .cloned()
+        })
+        .collect();
+    for page in pages.iter_mut() {
+        if named.contains(&page.id) {
+            page.concept = true;
+        }
     }
 }
 

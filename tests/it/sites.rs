@@ -534,7 +534,8 @@ fn check_reports_what_a_site_enables_and_only_warns_about_the_concept_layer() {
         mixed.contains("snapshot.md:2: warning: the text never names the parent `backup`"),
         "{mixed}"
     );
-    assert!(mixed.contains("answers: on for 1 pages"), "{mixed}");
+    // The parent joins the concept layer: it is named by a page of it.
+    assert!(mixed.contains("answers: on for 2 pages"), "{mixed}");
     // A link to a page that does not exist is an error, in any profile.
     std::fs::write(
         tmp.path().join("bad.md"),
@@ -546,5 +547,64 @@ fn check_reports_what_a_site_enables_and_only_warns_about_the_concept_layer() {
     assert!(
         broken.contains("bad.md:3:") && broken.contains("nowhere"),
         "{broken}"
+    );
+}
+
+/// The concept layer on a site: pages with `parents` get verdicts and ancestry, pages without
+/// concept fields are only searched.
+#[test]
+fn concept_fields_on_a_site_give_answers_where_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("site");
+    std::fs::create_dir_all(dir.join("guides")).unwrap();
+    std::fs::write(
+        dir.join("backup.md"),
+        "---\ntitle: Backup\n---\nA backup is a copy of data kept so that it can be restored after a loss.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("snapshot.md"),
+        "---\ntitle: Snapshot\nparents: [backup]\naliases: [point-in-time copy]\n---\nA snapshot is a backup that records the state of a disk at one moment.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("guides/restore.md"),
+        "# Restoring files\n\nTo restore files, pick a snapshot and copy its files back to the disk.\n",
+    )
+    .unwrap();
+    let corpus = Corpus::load(&dir).unwrap();
+    assert!(corpus.get("snapshot").unwrap().concept);
+    assert!(!corpus.get("guides/restore").unwrap().concept);
+    let store = Store::new(tmp.path().join("index"));
+    let model = model();
+    let tuning = Tuning::default();
+    indexer::build(
+        &store,
+        &corpus,
+        model.as_ref(),
+        model.token_counter(),
+        &tuning.build_options(corpus.profile()),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let engine = Engine::open(&store, model, tuning.engine_config(corpus.profile())).unwrap();
+    let yes = search(&engine, &[("q", "is a snapshot a backup?")]).unwrap();
+    let answer = yes.answer.expect("a verdict for pages with parents");
+    assert_eq!(
+        serde_json::to_value(&answer).unwrap()["verdict"],
+        "yes",
+        "{answer:?}"
+    );
+    let snapshot = yes.results.iter().find(|r| r.id == "snapshot").unwrap();
+    assert_eq!(snapshot.ancestry, ["backup"]);
+    // "Restoring files" has no concept fields: searched, never the subject of a verdict.
+    let restore = search(&engine, &[("q", "is restoring files a backup?")]).unwrap();
+    assert_eq!(restore.results[0].id, "guides/restore");
+    let verdict = restore
+        .answer
+        .map(|a| serde_json::to_value(&a).unwrap()["verdict"].clone());
+    assert!(
+        verdict.as_ref().is_none_or(|v| v != "yes" && v != "no"),
+        "{verdict:?}"
     );
 }
