@@ -311,6 +311,27 @@ impl Corpus {
         Ok(corpus)
     }
 
+    /// Reads one file's text as a page of a corpus with `profile`: `Ok(None)` when the page is
+    /// deliberately not indexed (a draft, a redirect stub, …). `file` is the path relative to
+    /// the corpus folder; its extension says Markdown or HTML. Checks against other pages
+    /// (unknown ids, duplicates) need the whole corpus: [`Corpus::load`].
+    pub fn read_page(
+        file: &Path,
+        text: &str,
+        profile: Profile,
+        options: &ReadOptions,
+    ) -> Result<Option<Page>, Vec<Problem>> {
+        let read = if is_html(file) {
+            Ok(parse::html_page(file, text, options))
+        } else {
+            parse::markdown_page(file, text, profile, options)
+        };
+        match read? {
+            parse::Read::Page(page) => Ok(Some(*page)),
+            parse::Read::Skipped(_) => Ok(None),
+        }
+    }
+
     /// Builds a corpus from pages that were validated before (for example read back from an index).
     pub fn from_pages(pages: Vec<Page>, hash: String) -> Corpus {
         let by_id = pages

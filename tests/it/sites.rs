@@ -608,3 +608,84 @@ fn concept_fields_on_a_site_give_answers_where_they_are() {
         "{verdict:?}"
     );
 }
+
+/// Mangled pages (cut anywhere, bytes replaced, fences and markup inserted) are read or refused
+/// with located problems: never a panic, never a problem outside the file.
+#[test]
+fn mangled_pages_are_read_or_refused_never_a_panic() {
+    use landscape::corpus::{Profile, ReadOptions};
+    use rand::{Rng, SeedableRng};
+
+    let mut files = Vec::new();
+    for name in ["hugo", "docs", "html"] {
+        for entry in walk(&fixture(name)) {
+            let text = std::fs::read_to_string(&entry).unwrap();
+            let name = entry.strip_prefix(fixture_root()).unwrap().to_path_buf();
+            files.push((name, text));
+        }
+    }
+    let inserts = [
+        "---\n",
+        "+++\n",
+        "\n# ",
+        "\n### x {#",
+        "<main>",
+        "</article>",
+        "{{< x",
+        "{% y %}",
+        "```",
+        "<h2 id=\"",
+        "\u{feff}",
+        "\n- [ ] ",
+        "|a|\n|-|\n",
+        "[^1]",
+        "\0",
+        "é",
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    let options = ReadOptions::default();
+    for round in 0..3000 {
+        let (name, text) = &files[round % files.len()];
+        let mut bytes = text.clone().into_bytes();
+        for _ in 0..rng.random_range(1..4) {
+            let at = rng.random_range(0..=bytes.len());
+            match rng.random_range(0..3) {
+                0 => bytes.truncate(at),
+                1 if at < bytes.len() => bytes[at] = rng.random(),
+                _ => {
+                    let insert = inserts[rng.random_range(0..inserts.len())].as_bytes();
+                    bytes.splice(at..at, insert.iter().copied());
+                }
+            }
+        }
+        let mangled = String::from_utf8_lossy(&bytes).into_owned();
+        let lines = mangled.lines().count().max(1);
+        for profile in [Profile::Site, Profile::Concepts] {
+            if let Err(problems) = Corpus::read_page(name, &mangled, profile, &options) {
+                assert!(!problems.is_empty());
+                for p in problems {
+                    assert!(p.line >= 1 && p.line <= lines + 1, "{p} in {lines} lines");
+                    assert_eq!(p.file, *name);
+                }
+            }
+        }
+    }
+}
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sites")
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
