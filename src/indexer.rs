@@ -199,23 +199,19 @@ fn keyword_fields(corpus: &Corpus, id: &str) -> PageFields {
         sides.push(side.title.clone());
         sides.extend(side.aliases.iter().cloned());
     }
-    // Code blocks are searched by keyword only (they are not embedded): they follow the prose.
+    // Code blocks are searched by keyword only (they are not embedded), in a field of their own.
     let code = page
         .sections
         .iter()
         .filter(|s| !s.code.is_empty())
         .map(|s| (s.anchor.clone(), s.code.clone()))
         .collect::<Vec<_>>();
-    let mut text = page
+    let text = page
         .sections
         .iter()
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
         .join("\n\n");
-    for (_, block) in &code {
-        text.push_str("\n\n");
-        text.push_str(block);
-    }
     let headings = page
         .sections
         .iter()

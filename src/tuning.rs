@@ -56,6 +56,9 @@ pub struct Tuning {
     /// Keyword boost of the section headings field.
     #[arg(long, default_value_t = FieldBoosts::default().headings)]
     pub headings_boost: f32,
+    /// Keyword boost of the code blocks field.
+    #[arg(long, default_value_t = FieldBoosts::default().code)]
+    pub code_boost: f32,
     /// The site's language, for the keyword stemmer: english, french, german, spanish, … or
     /// simple (no stemming) (a build parameter).
     #[arg(long, default_value = "english", env = "LANDSCAPE_LANGUAGE")]
@@ -94,6 +97,7 @@ impl Default for Tuning {
             semantic_ratio: None,
             aliases_boost: engine.boosts.aliases,
             headings_boost: engine.boosts.headings,
+            code_boost: engine.boosts.code,
             fuse_level: engine.fuse_level,
             aggregation: engine.aggregation,
         }
@@ -172,6 +176,7 @@ impl Tuning {
                 aliases: self.aliases_boost.max(0.0),
                 body: 1.0,
                 headings: self.headings_boost.max(0.0),
+                code: self.code_boost.max(0.0),
             },
             aggregation: self.aggregation,
             semantic_ratio: semantic_ratio.clamp(0.0, 1.0),
