@@ -108,19 +108,7 @@ pub fn check(dir: &Path, read: &ReadOptions, spec: Option<PathBuf>, no_spec: boo
         println!("ok");
         return Ok(());
     }
-    match (&report.coverage, &spec) {
-        (Some(coverage), Some(spec)) => {
-            println!("{coverage}");
-            let (concepts, comparisons) = check::missing(&corpus, spec);
-            if !concepts.is_empty() {
-                println!("missing concepts: {}", concepts.join(", "));
-            }
-            if !comparisons.is_empty() {
-                println!("missing comparisons: {}", comparisons.join(", "));
-            }
-        }
-        _ => println!("coverage: no spec (pass --spec DIR)"),
-    }
+    print_coverage(&corpus, &report, spec.as_ref());
     if !report.passed() {
         let incomplete = report.coverage.as_ref().is_some_and(|c| !c.complete());
         bail!(
@@ -135,6 +123,27 @@ pub fn check(dir: &Path, read: &ReadOptions, spec: Option<PathBuf>, no_spec: boo
     }
     println!("ok");
     Ok(())
+}
+
+/// The spec lists' coverage and what is missing from it.
+fn print_coverage(
+    corpus: &Corpus,
+    report: &landscape::corpus::check::Report,
+    spec: Option<&landscape::corpus::check::Spec>,
+) {
+    match (&report.coverage, spec) {
+        (Some(coverage), Some(spec)) => {
+            println!("{coverage}");
+            let (concepts, comparisons) = landscape::corpus::check::missing(corpus, spec);
+            if !concepts.is_empty() {
+                println!("missing concepts: {}", concepts.join(", "));
+            }
+            if !comparisons.is_empty() {
+                println!("missing comparisons: {}", comparisons.join(", "));
+            }
+        }
+        _ => println!("coverage: no spec (pass --spec DIR)"),
+    }
 }
 
 pub fn print_results(engine: &Engine, response: &SearchResponse) {

@@ -94,18 +94,7 @@ pub(super) fn markdown_page(
                 "missing front matter: the first line must be `---`".into(),
             )]);
         }
-        for name in fields
-            .keys()
-            .filter(|k| !CONCEPT_FIELDS.contains(&k.as_str()))
-        {
-            problems.push(problem(
-                split.field_line(&format!("{name}:")),
-                format!(
-                    "front matter: unknown field `{name}`, expected one of {}",
-                    CONCEPT_FIELDS.map(|f| format!("`{f}`")).join(", ")
-                ),
-            ));
-        }
+        problems.extend(unknown_fields(file, &split, &fields));
     }
     let concept = concept_fields(file, &split, &mut fields, profile, &mut problems);
     let body = if file.extension().is_some_and(|e| e == "mdx") {
@@ -134,10 +123,7 @@ pub(super) fn markdown_page(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let path = url_field.unwrap_or_else(|| site::markdown_path(&id));
-    let url =
-        (path.contains("://") || options.base_url.is_some() || path != site::markdown_path(&id))
-            .then(|| site::join_url(options.base_url.as_deref(), &path));
+    let url = markdown_url(&id, url_field, options);
     let title = concept
         .title
         .clone()
@@ -160,6 +146,32 @@ pub(super) fn markdown_page(
         metadata: metadata(fields),
         concept: is_concept,
     })))
+}
+
+/// In the concept format, only the concept fields.
+fn unknown_fields(file: &Path, split: &Split<'_>, fields: &Map<String, Value>) -> Vec<Problem> {
+    fields
+        .keys()
+        .filter(|k| !CONCEPT_FIELDS.contains(&k.as_str()))
+        .map(|name| Problem {
+            file: file.to_path_buf(),
+            line: split.field_line(&format!("{name}:")),
+            message: format!(
+                "front matter: unknown field `{name}`, expected one of {}",
+                CONCEPT_FIELDS.map(|f| format!("`{f}`")).join(", ")
+            ),
+        })
+        .collect()
+}
+
+/// Where a Markdown page lives: its `url`/`permalink` (after the base URL when it is a path),
+/// else the base URL plus its pretty path; unknown without either.
+fn markdown_url(id: &str, given: Option<String>, options: &ReadOptions) -> Option<String> {
+    let base = options.base_url.as_deref();
+    match given {
+        Some(path) => Some(site::join_url(base, &path)),
+        None => base.map(|base| site::join_url(Some(base), &site::markdown_path(id))),
+    }
 }
 
 /// Reads a built HTML page; `file` is relative to the site's root folder.
