@@ -160,6 +160,9 @@ pub enum EngineError {
     /// The request filters on a field no page has (the caller's mistake).
     #[error("no page has the field `{field}` to filter on; the fields are: {}", if known.is_empty() { "none (the pages have no metadata)".to_string() } else { known.join(", ") })]
     UnknownFilterField { field: String, known: Vec<String> },
+    /// `under` names no page (the caller's mistake).
+    #[error("under: no page has the id `{0}`")]
+    UnknownUnder(String),
 }
 
 /// What an engine is assembled from: the seam where other backends plug in. The embedded
@@ -456,7 +459,7 @@ impl Engine {
     ) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
         let query = request.query().as_str();
-        let within = self.allowed(request.filter())?;
+        let within = self.allowed(request)?;
         if within.as_ref().is_some_and(ChunkSet::is_empty) {
             return Ok(self.response(request, Vec::new(), started));
         }
@@ -583,12 +586,14 @@ impl Engine {
         &self.filter_fields
     }
 
-    /// The chunks of the pages that pass `filter` (`None`: no filter). A field no page has is
-    /// refused, so that a misspelt field ("tag") says so instead of finding nothing.
-    fn allowed(&self, filter: &Filter) -> Result<Option<ChunkSet>, EngineError> {
-        if filter.is_empty() {
+    /// The chunks of the pages the request allows (`None`: it does not narrow them): its
+    /// metadata filter, `kind` and `under`. A filter field no page has, or an `under` that is
+    /// no page, is refused, so that a misspelling says so instead of finding nothing.
+    fn allowed(&self, request: &SearchRequest) -> Result<Option<ChunkSet>, EngineError> {
+        if !request.narrows() {
             return Ok(None);
         }
+        let filter = request.filter();
         if let Some(unknown) = filter
             .fields()
             .find(|f| !self.filter_fields.contains_key(*f))
@@ -598,11 +603,20 @@ impl Engine {
                 known: self.filter_fields.keys().cloned().collect(),
             });
         }
+        let under = match request.under() {
+            Some(id) if self.pages.get(id).is_none() => {
+                return Err(EngineError::UnknownUnder(id.to_string()))
+            }
+            other => other,
+        };
+        let graph = self.pages.graph();
         let ids = self
             .pages
             .pages()
             .iter()
             .filter(|p| filter.matches(&p.metadata))
+            .filter(|p| request.kind().is_none_or(|kind| p.kind == kind))
+            .filter(|p| under.is_none_or(|u| graph.ancestors(&p.id).iter().any(|a| a == u)))
             .filter_map(|p| self.page_chunks.get(&p.id))
             .flat_map(Clone::clone);
         Ok(Some(ChunkSet::new(self.chunks.len(), ids)))

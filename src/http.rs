@@ -191,6 +191,9 @@ async fn blocking<T: Serialize + Send + 'static>(
         Ok(Err(e @ crate::engine::EngineError::UnknownFilterField { .. })) => {
             ApiError::bad("unknown_filter_field", e.to_string()).into_response()
         }
+        Ok(Err(e @ crate::engine::EngineError::UnknownUnder(_))) => {
+            ApiError::bad("unknown_under", e.to_string()).into_response()
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "{what} failed");
             internal(e.to_string())

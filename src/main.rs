@@ -137,6 +137,12 @@ enum Command {
         /// Only pages whose metadata match: `field:value`, comma-separated (`tags:setup,lang:en`).
         #[arg(long)]
         filter: Option<String>,
+        /// Only pages of this kind: concept or comparison.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only pages whose ancestry includes this page id.
+        #[arg(long)]
+        under: Option<String>,
     },
 }
 
@@ -241,6 +247,8 @@ fn main() -> Result<()> {
             explain,
             json,
             filter,
+            kind,
+            under,
         } => {
             // Checked before the model loads, so a bad option fails at once.
             let request = TextParams {
@@ -252,6 +260,8 @@ fn main() -> Result<()> {
                 rrf_k,
                 explain: explain.then(|| "true".to_string()),
                 filter,
+                kind,
+                under,
             }
             .parse()?
             .validate_with(RequestDefaults {

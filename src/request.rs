@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::corpus::PageKind;
 use crate::filter::{Filter, FilterParam};
 use crate::fusion::{Fusion, FusionMethod, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 use crate::named::{from_name_table, UnknownName};
@@ -68,6 +69,8 @@ pub enum RequestError {
     ConflictingFusion,
     #[error("filter: {0}")]
     InvalidFilter(String),
+    #[error("under is empty; give a page id")]
+    EmptyUnder,
 }
 
 impl RequestError {
@@ -83,11 +86,13 @@ impl RequestError {
             RequestError::InvalidExplain(_) => "invalid_explain",
             RequestError::KOutOfRange(_) => "k_out_of_range",
             RequestError::Unknown(UnknownName { what: "mode", .. }) => "unknown_mode",
+            RequestError::Unknown(UnknownName { what: "kind", .. }) => "unknown_kind",
             RequestError::Unknown(_) => "unknown_fusion",
             RequestError::RatioOutOfRange(_) => "ratio_out_of_range",
             RequestError::RrfKOutOfRange(_) => "rrf_k_out_of_range",
             RequestError::ConflictingFusion => "conflicting_fusion",
             RequestError::InvalidFilter(_) => "invalid_filter",
+            RequestError::EmptyUnder => "empty_under",
         }
     }
 }
@@ -142,6 +147,10 @@ pub struct SearchParams {
     pub explain: Option<bool>,
     /// Metadata conditions: `"tags:setup,lang:en"` or `{"tags": ["setup"], "lang": "en"}`.
     pub filter: Option<FilterParam>,
+    /// Only pages of this kind: `concept` or `comparison`.
+    pub kind: Option<String>,
+    /// Only pages whose ancestry includes this page id.
+    pub under: Option<String>,
 }
 
 /// The same fields as text, as a query string or a command line carries them.
@@ -156,6 +165,8 @@ pub struct TextParams {
     pub explain: Option<String>,
     /// `field:value` conditions separated by commas.
     pub filter: Option<String>,
+    pub kind: Option<String>,
+    pub under: Option<String>,
 }
 
 impl TextParams {
@@ -170,6 +181,8 @@ impl TextParams {
             mode: self.mode,
             fusion: self.fusion,
             filter: self.filter.map(FilterParam::Text),
+            kind: self.kind,
+            under: self.under,
         })
     }
 }
@@ -233,6 +246,11 @@ impl SearchParams {
             Some(f) => f.validate()?,
             None => Filter::default(),
         };
+        let kind = self.kind.as_deref().map(str::parse).transpose()?;
+        let under = match self.under.as_deref().map(str::trim) {
+            Some("") => return Err(RequestError::EmptyUnder),
+            other => other.map(str::to_string),
+        };
         Ok(SearchRequest {
             query,
             k,
@@ -240,6 +258,8 @@ impl SearchParams {
             fusion,
             explain: self.explain.unwrap_or(false),
             filter,
+            kind,
+            under,
         })
     }
 
@@ -302,6 +322,8 @@ pub struct SearchRequest {
     fusion: Fusion,
     explain: bool,
     filter: Filter,
+    kind: Option<PageKind>,
+    under: Option<String>,
 }
 
 impl SearchRequest {
@@ -348,6 +370,22 @@ impl SearchRequest {
     pub fn filter(&self) -> &Filter {
         &self.filter
     }
+
+    /// Only pages of this kind, when given.
+    pub fn kind(&self) -> Option<PageKind> {
+        self.kind
+    }
+
+    /// Only pages whose ancestry includes this page, when given (checked by the engine, which
+    /// knows the pages).
+    pub fn under(&self) -> Option<&str> {
+        self.under.as_deref()
+    }
+
+    /// Whether the request narrows the pages at all.
+    pub fn narrows(&self) -> bool {
+        !self.filter.is_empty() || self.kind.is_some() || self.under.is_some()
+    }
 }
 
 #[cfg(test)]
@@ -365,6 +403,8 @@ mod tests {
                 "ratio" => &mut t.ratio,
                 "rrf_k" => &mut t.rrf_k,
                 "filter" => &mut t.filter,
+                "kind" => &mut t.kind,
+                "under" => &mut t.under,
                 _ => &mut t.explain,
             };
             *slot = Some(value.to_string());
@@ -415,6 +455,8 @@ mod tests {
             ),
             (&[("q", "x"), ("explain", "maybe")][..], "invalid_explain"),
             (&[("q", "x"), ("filter", "tags")][..], "invalid_filter"),
+            (&[("q", "x"), ("kind", "page")][..], "unknown_kind"),
+            (&[("q", "x"), ("under", " ")][..], "empty_under"),
         ] {
             assert_eq!(params(pairs).unwrap_err().code(), code, "{pairs:?}");
         }

@@ -43,6 +43,15 @@ pub enum PageKind {
     Comparison,
 }
 
+crate::named::from_name_table!(
+    PageKind,
+    "kind",
+    &[
+        ("concept", PageKind::Concept),
+        ("comparison", PageKind::Comparison)
+    ]
+);
+
 /// Typed edges between concepts, besides is-a ancestry (which lives in `parents`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

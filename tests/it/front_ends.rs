@@ -141,6 +141,18 @@ const BAD: &[Bad] = &[
         code: "invalid_filter",
         message: "filter: `tags` is not `field:value` (for example `tags:setup`)",
     },
+    Bad {
+        fields: &[("q", "cat"), ("kind", "page")],
+        eval_modes: None,
+        code: "unknown_kind",
+        message: "unknown kind `page`; use concept or comparison",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("under", " ")],
+        eval_modes: None,
+        code: "empty_under",
+        message: "under is empty; give a page id",
+    },
 ];
 
 fn query_string(fields: &[(&str, &str)]) -> String {
@@ -225,6 +237,51 @@ async fn every_front_end_refuses_the_same_requests_with_the_same_message() {
             );
         }
     }
+}
+
+/// `kind` and `under` narrow the pages; an `under` that is no page is a 400 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kind_and_under_narrow_the_pages() {
+    let ids = |body: &Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, all) = get("/search?q=animal%20with%20fur&k=10").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert!(ids(&all).contains(&"animal".to_string()), "{all}");
+    let (_, under) = get("/search?q=animal%20with%20fur&k=10&under=animal").await;
+    let mut found = ids(&under);
+    found.sort();
+    assert_eq!(
+        found,
+        ["cat", "dog"],
+        "only kinds of animal, not animal itself"
+    );
+    let (_, living) = get("/search?q=animal&k=10&under=living-thing").await;
+    let mut found = ids(&living);
+    found.sort();
+    assert_eq!(
+        found,
+        ["animal", "cat", "dog"],
+        "ancestry, not only parents"
+    );
+    let body = r#"{"q": "animal", "kind": "comparison"}"#;
+    let (status, none) = post(body, "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert!(ids(&none).is_empty(), "the zoo has no comparison pages");
+    let (_, concepts) = get("/search?q=animal&kind=concept&under=animal").await;
+    assert!(!ids(&concepts).is_empty());
+    let (status, err) = get("/search?q=animal&under=unicorn").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["code"], "unknown_under");
+    assert_eq!(
+        err["error"]["message"],
+        "under: no page has the id `unicorn`"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
