@@ -19,7 +19,6 @@ use crate::answer::{self, Answer};
 use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
 use crate::embed::{Embed, EmbedError, ModelIdentity};
-use crate::filter::Filter;
 use crate::fusion::{self, Aggregation, FusedHit, Fusion, GroupedHit, LegRank};
 use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit, Language};
 use crate::named::from_name_table;
