@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::corpus::Page;
@@ -92,9 +93,46 @@ pub struct AppState {
     pub engine: Arc<Engine>,
 }
 
-/// The service's routes with their limits and layers.
+/// Settings of the HTTP front end.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// Origins (`https://docs.example.org`) whose pages may call this API from a browser. None
+    /// by default: a request from another origin gets no CORS headers, so browsers keep its
+    /// answer from the calling page.
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+impl HttpOptions {
+    /// Options with these CORS origins, each checked to be an origin (`scheme://host[:port]`).
+    pub fn with_cors_origins(origins: &[String]) -> Result<HttpOptions, String> {
+        let cors_origins = origins
+            .iter()
+            .map(|o| {
+                let o = o.trim().trim_end_matches('/');
+                let valid = (o.starts_with("http://") || o.starts_with("https://"))
+                    && !o
+                        .split_once("://")
+                        .is_some_and(|(_, rest)| rest.is_empty() || rest.contains('/'));
+                if !valid {
+                    return Err(format!(
+                        "--cors-origin `{o}` is not an origin like https://docs.example.org"
+                    ));
+                }
+                HeaderValue::from_str(o).map_err(|e| format!("--cors-origin `{o}`: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(HttpOptions { cors_origins })
+    }
+}
+
+/// The service's routes with their limits and layers, with default options.
 pub fn router(engine: Arc<Engine>) -> Router {
-    Router::new()
+    router_with(engine, &HttpOptions::default())
+}
+
+/// The service's routes with their limits and layers.
+pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
+    let router = Router::new()
         .route("/search", get(search_get).post(search_post))
         .route("/answer", get(answer))
         // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
@@ -112,16 +150,28 @@ pub fn router(engine: Arc<Engine>) -> Router {
             .into_response()
         }))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { engine })
+        .with_state(AppState { engine });
+    if options.cors_origins.is_empty() {
+        return router;
+    }
+    // Every route is read-only (search, answers, pages, health), so GET and POST from the
+    // listed origins only, with the one header a JSON body needs.
+    router.layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(options.cors_origins.clone()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE]),
+    )
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     engine: Arc<Engine>,
+    options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine))
+    axum::serve(listener, router_with(engine, &options))
         .with_graceful_shutdown(shutdown)
         .await
 }

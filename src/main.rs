@@ -13,6 +13,7 @@ use landscape::embed::{LocalModel, ModelPaths};
 use landscape::engine::Engine;
 use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner::{self, ModeSpec};
+use landscape::http::HttpOptions;
 use landscape::indexer::{self, Refresh};
 use landscape::request::{RequestDefaults, TextParams};
 use landscape::store::Store;
@@ -50,6 +51,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7878", env = "LANDSCAPE_ADDR")]
         addr: String,
+        /// An origin whose pages may call the API from a browser (repeatable, or
+        /// comma-separated in LANDSCAPE_CORS_ORIGINS); none by default.
+        #[arg(
+            long = "cors-origin",
+            env = "LANDSCAPE_CORS_ORIGINS",
+            value_delimiter = ','
+        )]
+        cors_origins: Vec<String>,
     },
     /// Check the corpus against the house rules and the spec lists; exits non-zero on problems.
     Check {
@@ -212,7 +221,8 @@ fn main() -> Result<()> {
             paths,
             tuning,
             addr,
-        } => serve(&paths, &tuning, &addr),
+            cors_origins,
+        } => serve(&paths, &tuning, &addr, &cors_origins),
         Command::Check {
             corpus,
             base_url,
@@ -394,7 +404,9 @@ fn eval(
     Ok(())
 }
 
-fn serve(paths: &Paths, tuning: &Tuning, addr: &str) -> Result<()> {
+fn serve(paths: &Paths, tuning: &Tuning, addr: &str, cors_origins: &[String]) -> Result<()> {
+    // Checked before the model loads, so a bad origin fails at once.
+    let options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
     let engine = Arc::new(open_engine(paths, tuning)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -408,7 +420,7 @@ fn serve(paths: &Paths, tuning: &Tuning, addr: &str) -> Result<()> {
             "serving {} on http://{local}/search?q=...",
             engine.generation()
         );
-        landscape::http::serve(listener, engine, shutdown_signal()).await?;
+        landscape::http::serve(listener, engine, options, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })

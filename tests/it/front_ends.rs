@@ -362,3 +362,65 @@ async fn pages_show_their_place_in_the_graph_and_answers_link_to_pages() {
     assert_eq!(health["pages"], 5);
     assert_eq!(health["generation"], engine().generation());
 }
+
+/// CORS: origins are allowed only when configured; another origin gets no CORS headers, and a
+/// malformed origin is refused at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_configured_origins_get_cors_headers() {
+    use landscape::http::{router_with, HttpOptions};
+    let allowed = "https://docs.example.org";
+    let options = HttpOptions::with_cors_origins(&[format!("{allowed}/")]).unwrap();
+    let send = |method: &str, origin: &str, options: &HttpOptions| {
+        let router = router_with(engine(), options);
+        let mut request = Request::builder()
+            .method(method)
+            .uri("/search?q=cat")
+            .header("origin", origin);
+        if method == "OPTIONS" {
+            request = request
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type");
+        }
+        let request = request.body(Body::empty()).unwrap();
+        async move { router.oneshot(request).await.unwrap() }
+    };
+    let allow = |r: &axum::response::Response| {
+        r.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let ok = send("GET", allowed, &options).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(allow(&ok).as_deref(), Some(allowed));
+    let preflight = send("OPTIONS", allowed, &options).await;
+    assert_eq!(allow(&preflight).as_deref(), Some(allowed));
+    let methods = preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        methods.contains("POST") && methods.contains("GET"),
+        "{methods}"
+    );
+    let other = send("GET", "https://evil.example.com", &options).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "the answer is served, without CORS headers"
+    );
+    assert_eq!(allow(&other), None);
+    let unconfigured = send("GET", allowed, &HttpOptions::default()).await;
+    assert_eq!(
+        allow(&unconfigured),
+        None,
+        "no origin is allowed by default"
+    );
+    for bad in [
+        "docs.example.org",
+        "https://docs.example.org/path",
+        "ftp://x.org",
+    ] {
+        let err = HttpOptions::with_cors_origins(&[bad.to_string()]).unwrap_err();
+        assert!(err.contains("is not an origin"), "{bad}: {err}");
+    }
+}

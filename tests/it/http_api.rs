@@ -21,7 +21,8 @@ async fn start() -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(landscape::http::serve(listener, engine, async {
+    let options = landscape::http::HttpOptions::default();
+    let task = tokio::spawn(landscape::http::serve(listener, engine, options, async {
         let _ = stopped.await;
     }));
     Server {
