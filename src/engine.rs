@@ -126,6 +126,8 @@ pub struct SearchResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResponse {
     pub query: String,
+    /// Results skipped (the request's `offset`).
+    pub offset: usize,
     pub mode: Mode,
     /// The fusion used, in hybrid mode.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -462,14 +464,17 @@ impl Engine {
         if within.as_ref().is_some_and(ChunkSet::is_empty) {
             return Ok(self.response(request, Vec::new(), started));
         }
+        // Pages are ranked from the same candidates whatever the offset, so the next page
+        // continues this one: it never repeats a result of the page before.
         let (grouped, semantic) = self.rank_pages_and_chunks(
             query,
             vector,
             request.mode(),
             request.fusion(),
-            request.k(),
+            request.offset() + request.k(),
             within.as_ref(),
         )?;
+        let grouped: Vec<GroupedHit> = grouped.into_iter().skip(request.offset()).collect();
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
@@ -571,6 +576,7 @@ impl Engine {
     ) -> SearchResponse {
         SearchResponse {
             query: request.query().to_string(),
+            offset: request.offset(),
             mode: request.mode(),
             fusion: (request.mode() == Mode::Hybrid).then_some(request.fusion()),
             results,

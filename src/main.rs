@@ -125,6 +125,9 @@ enum Command {
         /// Number of results [default: 10].
         #[arg(short, long)]
         k: Option<String>,
+        /// Results to skip, for the next page [default: 0].
+        #[arg(long)]
+        offset: Option<String>,
         /// keyword, semantic or hybrid [default: hybrid].
         #[arg(long)]
         mode: Option<String>,
@@ -250,6 +253,7 @@ fn main() -> Result<()> {
             tuning,
             query,
             k,
+            offset,
             mode,
             fusion,
             ratio,
@@ -264,6 +268,7 @@ fn main() -> Result<()> {
             let request = TextParams {
                 q: Some(query),
                 k,
+                offset,
                 mode,
                 fusion,
                 ratio,

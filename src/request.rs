@@ -20,6 +20,9 @@ pub const MAX_QUERY_CHARS: usize = 1000;
 pub const DEFAULT_K: usize = 10;
 /// Most results one request may ask for.
 pub const MAX_K: usize = 100;
+/// Deepest page of results: `offset` + `k` pages are ranked for every request, so paging
+/// costs what the depth costs.
+pub const MAX_OFFSET: usize = 1000;
 /// Largest RRF constant accepted; far beyond it every rank scores the same.
 pub const MAX_RRF_K: f64 = 10_000.0;
 
@@ -71,6 +74,8 @@ pub enum RequestError {
     InvalidFilter(String),
     #[error("under is empty; give a page id")]
     EmptyUnder,
+    #[error("offset is {0}; it must be from 0 to {MAX_OFFSET}")]
+    OffsetOutOfRange(i64),
 }
 
 impl RequestError {
@@ -81,6 +86,7 @@ impl RequestError {
             RequestError::EmptyQuery => "empty_query",
             RequestError::QueryTooLong(_) => "query_too_long",
             RequestError::NotANumber { name: "k", .. } => "invalid_k",
+            RequestError::NotANumber { name: "offset", .. } => "invalid_offset",
             RequestError::NotANumber { name: "ratio", .. } => "invalid_ratio",
             RequestError::NotANumber { .. } => "invalid_rrf_k",
             RequestError::InvalidExplain(_) => "invalid_explain",
@@ -93,6 +99,7 @@ impl RequestError {
             RequestError::ConflictingFusion => "conflicting_fusion",
             RequestError::InvalidFilter(_) => "invalid_filter",
             RequestError::EmptyUnder => "empty_under",
+            RequestError::OffsetOutOfRange(_) => "offset_out_of_range",
         }
     }
 }
@@ -140,6 +147,8 @@ pub fn normalise(text: &str) -> &str {
 pub struct SearchParams {
     pub q: Option<String>,
     pub k: Option<i64>,
+    /// Results to skip, for the next page.
+    pub offset: Option<i64>,
     pub mode: Option<String>,
     pub fusion: Option<String>,
     pub ratio: Option<f64>,
@@ -158,6 +167,7 @@ pub struct SearchParams {
 pub struct TextParams {
     pub q: Option<String>,
     pub k: Option<String>,
+    pub offset: Option<String>,
     pub mode: Option<String>,
     pub fusion: Option<String>,
     pub ratio: Option<String>,
@@ -174,6 +184,7 @@ impl TextParams {
     pub fn parse(self) -> Result<SearchParams, RequestError> {
         Ok(SearchParams {
             k: number("k", self.k)?,
+            offset: number("offset", self.offset)?,
             ratio: number("ratio", self.ratio)?,
             rrf_k: number("rrf_k", self.rrf_k)?,
             explain: flag(self.explain.as_deref())?,
@@ -241,6 +252,11 @@ impl SearchParams {
             Some(k) if (1..=MAX_K as i64).contains(&k) => k as usize,
             Some(k) => return Err(RequestError::KOutOfRange(k)),
         };
+        let offset = match self.offset {
+            None => 0,
+            Some(o) if (0..=MAX_OFFSET as i64).contains(&o) => o as usize,
+            Some(o) => return Err(RequestError::OffsetOutOfRange(o)),
+        };
         let (mode, fusion) = self.ranking_with(defaults)?;
         let filter = match self.filter {
             Some(f) => f.validate()?,
@@ -254,6 +270,7 @@ impl SearchParams {
         Ok(SearchRequest {
             query,
             k,
+            offset,
             mode,
             fusion,
             explain: self.explain.unwrap_or(false),
@@ -318,6 +335,7 @@ impl SearchParams {
 pub struct SearchRequest {
     query: QueryText,
     k: usize,
+    offset: usize,
     mode: Mode,
     fusion: Fusion,
     explain: bool,
@@ -352,6 +370,11 @@ impl SearchRequest {
 
     pub fn k(&self) -> usize {
         self.k
+    }
+
+    /// Results skipped before the `k` returned.
+    pub fn offset(&self) -> usize {
+        self.offset
     }
 
     pub fn mode(&self) -> Mode {
@@ -398,6 +421,7 @@ mod tests {
             let slot = match name {
                 "q" => &mut t.q,
                 "k" => &mut t.k,
+                "offset" => &mut t.offset,
                 "mode" => &mut t.mode,
                 "fusion" => &mut t.fusion,
                 "ratio" => &mut t.ratio,
@@ -456,6 +480,9 @@ mod tests {
             (&[("q", "x"), ("explain", "maybe")][..], "invalid_explain"),
             (&[("q", "x"), ("filter", "tags")][..], "invalid_filter"),
             (&[("q", "x"), ("kind", "page")][..], "unknown_kind"),
+            (&[("q", "x"), ("offset", "1001")][..], "offset_out_of_range"),
+            (&[("q", "x"), ("offset", "-1")][..], "offset_out_of_range"),
+            (&[("q", "x"), ("offset", "two")][..], "invalid_offset"),
             (&[("q", "x"), ("under", " ")][..], "empty_under"),
         ] {
             assert_eq!(params(pairs).unwrap_err().code(), code, "{pairs:?}");

@@ -142,6 +142,18 @@ const BAD: &[Bad] = &[
         message: "filter: `tags` is not `field:value` (for example `tags:setup`)",
     },
     Bad {
+        fields: &[("q", "cat"), ("offset", "1001")],
+        eval_modes: None,
+        code: "offset_out_of_range",
+        message: "offset is 1001; it must be from 0 to 1000",
+    },
+    Bad {
+        fields: &[("q", "cat"), ("offset", "two")],
+        eval_modes: None,
+        code: "invalid_offset",
+        message: "offset must be a number, got `two`",
+    },
+    Bad {
         fields: &[("q", "cat"), ("kind", "page")],
         eval_modes: None,
         code: "unknown_kind",
@@ -169,7 +181,7 @@ fn json_body(fields: &[(&str, &str)]) -> Option<Value> {
     let mut body = serde_json::Map::new();
     for &(name, value) in fields {
         let v = match name {
-            "k" => json!(value.parse::<i64>().ok()?),
+            "k" | "offset" => json!(value.parse::<i64>().ok()?),
             "ratio" | "rrf_k" => json!(value.parse::<f64>().ok()?),
             _ => json!(value),
         };
@@ -237,6 +249,30 @@ async fn every_front_end_refuses_the_same_requests_with_the_same_message() {
             );
         }
     }
+}
+
+/// Pages of results follow each other: the second never repeats the first, and together they
+/// are the first four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_pages_through_one_ranking() {
+    let ids = |body: &Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, four) = get("/search?q=pet%20animal&k=4").await;
+    let (_, first) = get("/search?q=pet%20animal&k=2").await;
+    let (_, second) = get("/search?q=pet%20animal&k=2&offset=2").await;
+    assert_eq!(second["offset"], 2);
+    let mut both = ids(&first);
+    both.extend(ids(&second));
+    assert_eq!(both, ids(&four));
+    assert_eq!(ids(&four).len(), 4, "{four}");
+    let (_, beyond) = get("/search?q=pet%20animal&k=2&offset=1000").await;
+    assert!(ids(&beyond).is_empty());
 }
 
 /// `kind` and `under` narrow the pages; an `under` that is no page is a 400 naming it.
