@@ -94,6 +94,18 @@ pub struct Explanation {
     pub matched_chunks: usize,
 }
 
+/// A section of a result page that matched the query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedSection {
+    /// The section's heading (empty for the page's introduction).
+    pub name: String,
+    pub anchor: String,
+    pub passage_html: String,
+}
+
+/// Most matched sections listed per result.
+pub const MAX_SECTIONS: usize = 3;
+
 /// One page in the results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResult {
@@ -112,6 +124,8 @@ pub struct SearchResult {
     /// The page's own front matter fields (tags, date, description, …).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, serde_json::Value>,
+    /// The sections of the page that matched, best first (the first is the passage's).
+    pub sections: Vec<MatchedSection>,
     pub passage: String,
     /// `passage` HTML-escaped with matches in `<mark>`.
     pub passage_html: String,
@@ -478,7 +492,8 @@ impl Engine {
         let highlighter = Highlighter::new(&self.analyzer, query);
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
-            let chunk_id = self.passage_chunk(&hit, &highlighter, &semantic);
+            let ranked = self.ranked_chunks(&hit, &highlighter, &semantic);
+            let chunk_id = ranked.first().copied().unwrap_or(hit.best.chunk);
             let (Some(chunk), Some(page)) = (
                 self.chunks.get(chunk_id as usize),
                 self.pages.get(&hit.page),
@@ -501,6 +516,7 @@ impl Engine {
                 anchor: chunk.anchor.clone(),
                 url,
                 metadata: page.metadata.clone(),
+                sections: self.matched_sections(&ranked, &highlighter),
                 passage: passage.text,
                 passage_html: passage.html,
                 highlights: passage.highlights,
@@ -517,20 +533,20 @@ impl Engine {
         Ok(self.response(request, results, started))
     }
 
-    /// The chunk whose passage stands for a page in the results: among the page's chunks the
-    /// semantic leg found, the closest in meaning, with a share of the query's words as a
-    /// tie-breaker worth up to [`PASSAGE_WORDS_WEIGHT`] of cosine (so that "crontab line for
-    /// nightly backups" shows the section about cron, not an introduction that mentions it).
-    /// Without semantic candidates, the chunk matching most query words (a page-level keyword
-    /// hit names no chunk).
-    fn passage_chunk(
+    /// The page's chunks that matched, best first; the first one's passage stands for the page.
+    /// Among the chunks the semantic leg found, the closest in meaning come first, with a share
+    /// of the query's words as a tie-breaker worth up to [`PASSAGE_WORDS_WEIGHT`] of cosine (so
+    /// that "crontab line for nightly backups" shows the section about cron, not an
+    /// introduction that mentions it). Without semantic candidates, the chunks with most query
+    /// words (a page-level keyword hit names no chunk), or the page's opening when none has any.
+    fn ranked_chunks(
         &self,
         hit: &GroupedHit,
         highlighter: &Highlighter,
         semantic: &[LegHit],
-    ) -> u32 {
+    ) -> Vec<u32> {
         let Some(range) = self.page_chunks.get(&hit.page) else {
-            return hit.best.chunk;
+            return vec![hit.best.chunk];
         };
         let words = |c: usize| {
             let (Some(chunk), Some(terms)) = (self.chunks.get(c), self.chunk_terms.get(c)) else {
@@ -550,22 +566,55 @@ impl Engine {
             .collect();
         if candidates.len() > 1 {
             let terms = highlighter.term_count().max(1) as f32;
-            let score = |h: &LegHit| {
-                h.score + PASSAGE_WORDS_WEIGHT * words(h.chunk as usize) as f32 / terms
-            };
-            return candidates
+            let mut scored: Vec<(f32, u32)> = candidates
                 .into_iter()
-                .max_by(|a, b| score(a).total_cmp(&score(b)).then(b.chunk.cmp(&a.chunk)))
-                .map_or(hit.best.chunk, |h| h.chunk);
+                .map(|h| {
+                    let share = words(h.chunk as usize) as f32 / terms;
+                    (h.score + PASSAGE_WORDS_WEIGHT * share, h.chunk)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            return scored.into_iter().map(|(_, c)| c).collect();
         }
         match (hit.best.semantic, self.keyword.unit()) {
-            (None, KeywordUnit::Page) => range
-                .clone()
+            (None, KeywordUnit::Page) => {
+                let mut scored: Vec<(usize, u32)> = range
+                    .clone()
+                    .map(|c| (words(c), c as u32))
+                    .filter(|&(w, _)| w > 0)
+                    .collect();
                 // Earlier chunk wins a tie: it opens the page.
-                .max_by_key(|&c| (words(c), std::cmp::Reverse(c)))
-                .map_or(hit.best.chunk, |c| c as u32),
-            _ => hit.best.chunk,
+                scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                match scored.is_empty() {
+                    true => vec![range.start as u32],
+                    false => scored.into_iter().map(|(_, c)| c).collect(),
+                }
+            }
+            _ => vec![hit.best.chunk],
         }
+    }
+
+    /// Up to [`MAX_SECTIONS`] sections of the page that matched, best first, each with its
+    /// best chunk's passage.
+    fn matched_sections(&self, ranked: &[u32], highlighter: &Highlighter) -> Vec<MatchedSection> {
+        let mut sections: Vec<MatchedSection> = Vec::new();
+        for chunk in ranked.iter().filter_map(|&c| self.chunks.get(c as usize)) {
+            if sections.len() == MAX_SECTIONS {
+                break;
+            }
+            if sections
+                .iter()
+                .any(|s| s.anchor == chunk.anchor && s.name == chunk.section)
+            {
+                continue;
+            }
+            sections.push(MatchedSection {
+                name: chunk.section.clone(),
+                anchor: chunk.anchor.clone(),
+                passage_html: highlighter.passage(&chunk.text).html,
+            });
+        }
+        sections
     }
 
     fn response(

@@ -232,6 +232,20 @@ fn a_hugo_folder_is_searched_with_anchors_urls_and_tag_filters() {
         serde_json::json!(["guides"])
     );
 
+    // Each result lists the sections that matched, best first, the passage's first.
+    let passphrase = search(&site.engine, &[("q", "passphrase")]).unwrap();
+    let top = &passphrase.results[0];
+    assert_eq!(top.id, "docs/configure");
+    let anchors: Vec<&str> = top.sections.iter().map(|s| s.anchor.as_str()).collect();
+    assert_eq!(anchors[0], top.anchor);
+    assert!(
+        anchors.contains(&"encryption") && anchors.contains(&"rotating-the-passphrase"),
+        "{anchors:?}"
+    );
+    assert!(top.sections.len() <= landscape::engine::MAX_SECTIONS);
+    // Sections matched by meaning alone may have no word to mark; the best one has.
+    assert!(top.sections[0].passage_html.contains("<mark>"));
+
     never_found(&site, &["skylark"]);
     // Ordinary site pages are searched, never given a verdict.
     let asked = search(&site.engine, &[("q", "is harbor a backup tool?")]).unwrap();
