@@ -122,40 +122,65 @@ enum Command {
         tuning: Tuning,
         /// The question or keywords.
         query: String,
-        /// Number of results [default: 10].
-        #[arg(short, long)]
-        k: Option<String>,
-        /// Results to skip, for the next page [default: 0].
-        #[arg(long)]
-        offset: Option<String>,
-        /// keyword, semantic or hybrid [default: hybrid].
-        #[arg(long)]
-        mode: Option<String>,
-        /// How hybrid mode fuses the legs: weighted, rrf or dbsf [default: weighted].
-        #[arg(long)]
-        fusion: Option<String>,
-        /// Semantic share of weighted fusion, from 0 to 1 [default: 0.5].
-        #[arg(long)]
-        ratio: Option<String>,
-        /// RRF constant k [default: 60].
-        #[arg(long)]
-        rrf_k: Option<String>,
-        /// Show each leg's rank and score, and how the answer's names were resolved.
-        #[arg(long)]
-        explain: bool,
+        #[command(flatten)]
+        options: SearchOptions,
         /// Print the JSON response instead of text.
         #[arg(long)]
         json: bool,
-        /// Only pages whose metadata match: `field:value`, comma-separated (`tags:setup,lang:en`).
-        #[arg(long)]
-        filter: Option<String>,
-        /// Only pages of this kind: concept or comparison.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only pages whose ancestry includes this page id.
-        #[arg(long)]
-        under: Option<String>,
     },
+}
+
+/// The options of a search, as text: read by the same validator as the HTTP API's.
+#[derive(Args)]
+struct SearchOptions {
+    /// Number of results [default: 10].
+    #[arg(short, long)]
+    k: Option<String>,
+    /// Results to skip, for the next page [default: 0].
+    #[arg(long)]
+    offset: Option<String>,
+    /// keyword, semantic or hybrid [default: hybrid].
+    #[arg(long)]
+    mode: Option<String>,
+    /// How hybrid mode fuses the legs: weighted, rrf or dbsf [default: weighted].
+    #[arg(long)]
+    fusion: Option<String>,
+    /// Semantic share of weighted fusion, from 0 to 1 [default: 0.5; 0.4 for sites].
+    #[arg(long)]
+    ratio: Option<String>,
+    /// RRF constant k [default: 60].
+    #[arg(long)]
+    rrf_k: Option<String>,
+    /// Show each leg's rank and score, and how the answer's names were resolved.
+    #[arg(long)]
+    explain: bool,
+    /// Only pages whose metadata match: `field:value`, comma-separated (`tags:setup,lang:en`).
+    #[arg(long)]
+    filter: Option<String>,
+    /// Only pages of this kind: concept or comparison.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only pages whose ancestry includes this page id.
+    #[arg(long)]
+    under: Option<String>,
+}
+
+impl SearchOptions {
+    fn text(self, query: String) -> TextParams {
+        TextParams {
+            q: Some(query),
+            k: self.k,
+            offset: self.offset,
+            mode: self.mode,
+            fusion: self.fusion,
+            ratio: self.ratio,
+            rrf_k: self.rrf_k,
+            explain: self.explain.then(|| "true".to_string()),
+            filter: self.filter,
+            kind: self.kind,
+            under: self.under,
+        }
+    }
 }
 
 /// Where the pages, the index and the model are.
@@ -252,46 +277,26 @@ fn main() -> Result<()> {
             paths,
             tuning,
             query,
-            k,
-            offset,
-            mode,
-            fusion,
-            ratio,
-            rrf_k,
-            explain,
+            options,
             json,
-            filter,
-            kind,
-            under,
-        } => {
-            // Checked before the model loads, so a bad option fails at once.
-            let request = TextParams {
-                q: Some(query),
-                k,
-                offset,
-                mode,
-                fusion,
-                ratio,
-                rrf_k,
-                explain: explain.then(|| "true".to_string()),
-                filter,
-                kind,
-                under,
-            }
-            .parse()?
-            .validate_with(RequestDefaults {
-                semantic_ratio: tuning.engine_config(paths.profile()?).semantic_ratio,
-            })?;
-            let engine = open_engine(&paths, &tuning)?;
-            let response = engine.search(&request)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&response)?);
-            } else {
-                output::print_results(&engine, &response);
-            }
-            Ok(())
-        }
+        } => search(&paths, &tuning, options.text(query), json),
     }
+}
+
+/// `landscape search`: the request is checked before the model loads, so a bad option fails
+/// at once.
+fn search(paths: &Paths, tuning: &Tuning, text: TextParams, json: bool) -> Result<()> {
+    let request = text.parse()?.validate_with(RequestDefaults {
+        semantic_ratio: tuning.engine_config(paths.profile()?).semantic_ratio,
+    })?;
+    let engine = open_engine(paths, tuning)?;
+    let response = engine.search(&request)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        output::print_results(&engine, &response);
+    }
+    Ok(())
 }
 
 /// A progress bar for embedding, fed by the library's `progress(done, total)` callbacks.
