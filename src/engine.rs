@@ -180,6 +180,18 @@ pub enum EngineError {
     UnknownUnder(String),
 }
 
+impl EngineError {
+    /// The stable code of an error that is the caller's mistake (a 4xx over HTTP), `None`
+    /// for a failure of ours.
+    pub fn caller_code(&self) -> Option<&'static str> {
+        match self {
+            EngineError::UnknownFilterField { .. } => Some("unknown_filter_field"),
+            EngineError::UnknownUnder(_) => Some("unknown_under"),
+            _ => None,
+        }
+    }
+}
+
 /// What an engine is assembled from: the seam where other backends plug in. The embedded
 /// backend ([`Engine::open`]) reads these from a generation on disk; another deployment can
 /// fill the two retrievers with clients of a distributed engine.
@@ -317,18 +329,10 @@ impl Engine {
             .into_iter()
             .map(|r| (chunks[r.start].concept.clone(), r))
             .collect();
-        let mut filter_fields = BTreeMap::new();
-        for page in pages.pages() {
-            for (field, value) in &page.metadata {
-                if crate::filter::is_filterable(value) {
-                    *filter_fields.entry(field.clone()).or_insert(0) += 1;
-                }
-            }
-        }
         Engine {
             chunk_terms: (0..chunks.len()).map(|_| OnceLock::new()).collect(),
             has_concepts: pages.pages().iter().any(|p| p.concept),
-            filter_fields,
+            filter_fields: crate::filter::fields_of(pages.pages()),
             names: NameIndex::new(&pages),
             page_chunks,
             chunk_page,
@@ -516,7 +520,7 @@ impl Engine {
                 anchor: chunk.anchor.clone(),
                 url,
                 metadata: page.metadata.clone(),
-                sections: self.matched_sections(&ranked, &highlighter),
+                sections: self.matched_sections(&ranked, &highlighter, &passage.html),
                 passage: passage.text,
                 passage_html: passage.html,
                 highlights: passage.highlights,
@@ -595,10 +599,19 @@ impl Engine {
     }
 
     /// Up to [`MAX_SECTIONS`] sections of the page that matched, best first, each with its
-    /// best chunk's passage.
-    fn matched_sections(&self, ranked: &[u32], highlighter: &Highlighter) -> Vec<MatchedSection> {
+    /// best chunk's passage; `first_html` is the first chunk's, already made for the result.
+    fn matched_sections(
+        &self,
+        ranked: &[u32],
+        highlighter: &Highlighter,
+        first_html: &str,
+    ) -> Vec<MatchedSection> {
         let mut sections: Vec<MatchedSection> = Vec::new();
-        for chunk in ranked.iter().filter_map(|&c| self.chunks.get(c as usize)) {
+        for (i, chunk) in ranked
+            .iter()
+            .filter_map(|&c| self.chunks.get(c as usize))
+            .enumerate()
+        {
             if sections.len() == MAX_SECTIONS {
                 break;
             }
@@ -611,7 +624,10 @@ impl Engine {
             sections.push(MatchedSection {
                 name: chunk.section.clone(),
                 anchor: chunk.anchor.clone(),
-                passage_html: highlighter.passage(&chunk.text).html,
+                passage_html: match i {
+                    0 => first_html.to_string(),
+                    _ => highlighter.passage(&chunk.text).html,
+                },
             });
         }
         sections

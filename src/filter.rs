@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::corpus::Page;
 use crate::request::RequestError;
 
 /// Most conditions (field–value pairs) one filter may hold.
@@ -149,6 +150,20 @@ pub fn values(value: &Value) -> Box<dyn Iterator<Item = String> + '_> {
 /// Whether a field can filter: a string, number, boolean, or a list of strings or numbers.
 pub fn is_filterable(value: &Value) -> bool {
     values(value).next().is_some()
+}
+
+/// The fields `pages` can be filtered on, each with how many pages have it: what
+/// `landscape check` reports and what a filter's field names are checked against.
+pub fn fields_of<'a>(pages: impl IntoIterator<Item = &'a Page>) -> BTreeMap<String, usize> {
+    let mut fields = BTreeMap::new();
+    for page in pages {
+        for (field, value) in &page.metadata {
+            if is_filterable(value) {
+                *fields.entry(field.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    fields
 }
 
 #[cfg(test)]

@@ -238,16 +238,13 @@ async fn blocking<T: Serialize + Send + 'static>(
 ) -> Response {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Json(value).into_response(),
-        Ok(Err(e @ crate::engine::EngineError::UnknownFilterField { .. })) => {
-            ApiError::bad("unknown_filter_field", e.to_string()).into_response()
-        }
-        Ok(Err(e @ crate::engine::EngineError::UnknownUnder(_))) => {
-            ApiError::bad("unknown_under", e.to_string()).into_response()
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "{what} failed");
-            internal(e.to_string())
-        }
+        Ok(Err(e)) => match e.caller_code() {
+            Some(code) => ApiError::bad(code, e.to_string()).into_response(),
+            None => {
+                tracing::error!(error = %e, "{what} failed");
+                internal(e.to_string())
+            }
+        },
         Err(e) => {
             tracing::error!(error = %e, "{what} task failed");
             internal(format!("the {what} task failed"))

@@ -124,14 +124,6 @@ impl Features {
 pub fn features(corpus: &Corpus) -> Features {
     let pages = corpus.pages();
     let count = |f: &dyn Fn(&Page) -> bool| pages.iter().filter(|p| f(p)).count();
-    let mut filters = BTreeMap::new();
-    for page in pages {
-        for (field, value) in &page.metadata {
-            if crate::filter::is_filterable(value) {
-                *filters.entry(field.clone()).or_insert(0) += 1;
-            }
-        }
-    }
     Features {
         profile: corpus.profile(),
         pages: pages.len(),
@@ -142,7 +134,7 @@ pub fn features(corpus: &Corpus) -> Features {
         with_aliases: count(&|p| !p.aliases.is_empty()),
         comparisons: count(&|p| p.kind == PageKind::Comparison),
         with_url: count(&|p| p.url.is_some()),
-        filters,
+        filters: crate::filter::fields_of(pages),
     }
 }
 

@@ -293,12 +293,7 @@ impl Corpus {
             hasher.update([0]);
             hasher.update(text.as_bytes());
             hasher.update([0]);
-            let read = if is_html(file) {
-                Ok(parse::html_page(&relative, &text, options))
-            } else {
-                parse::markdown_page(&relative, &text, profile, options)
-            };
-            match read {
+            match parse::read(&relative, &text, profile, options) {
                 Ok(parse::Read::Page(page)) => pages.push((*page, text)),
                 Ok(parse::Read::Skipped(why)) => skipped.push((relative, why)),
                 Err(mut found) => problems.append(&mut found),
@@ -330,12 +325,7 @@ impl Corpus {
         profile: Profile,
         options: &ReadOptions,
     ) -> Result<Option<Page>, Vec<Problem>> {
-        let read = if is_html(file) {
-            Ok(parse::html_page(file, text, options))
-        } else {
-            parse::markdown_page(file, text, profile, options)
-        };
-        match read? {
+        match parse::read(file, text, profile, options)? {
             parse::Read::Page(page) => Ok(Some(*page)),
             parse::Read::Skipped(_) => Ok(None),
         }
@@ -414,7 +404,7 @@ fn join_concept_layer(pages: &mut [Page]) {
     }
 }
 
-fn is_html(path: &Path) -> bool {
+pub(super) fn is_html(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
 }

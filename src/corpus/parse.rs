@@ -66,6 +66,20 @@ impl ConceptFields {
     }
 }
 
+/// Reads one file: HTML by its extension, else Markdown.
+pub(super) fn read(
+    file: &Path,
+    text: &str,
+    profile: Profile,
+    options: &ReadOptions,
+) -> Result<Read, Vec<Problem>> {
+    if super::is_html(file) {
+        Ok(html_page(file, text, options))
+    } else {
+        markdown_page(file, text, profile, options)
+    }
+}
+
 /// Reads a Markdown page.
 pub(super) fn markdown_page(
     file: &Path,

@@ -251,18 +251,20 @@ async fn every_front_end_refuses_the_same_requests_with_the_same_message() {
     }
 }
 
+/// The result ids of a JSON search response, best first.
+fn ids(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Pages of results follow each other: the second never repeats the first, and together they
 /// are the first four.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offset_pages_through_one_ranking() {
-    let ids = |body: &Value| -> Vec<String> {
-        body["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_string())
-            .collect()
-    };
     let (_, four) = get("/search?q=pet%20animal&k=4").await;
     let (_, first) = get("/search?q=pet%20animal&k=2").await;
     let (_, second) = get("/search?q=pet%20animal&k=2&offset=2").await;
@@ -278,14 +280,6 @@ async fn offset_pages_through_one_ranking() {
 /// `kind` and `under` narrow the pages; an `under` that is no page is a 400 naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kind_and_under_narrow_the_pages() {
-    let ids = |body: &Value| -> Vec<String> {
-        body["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_string())
-            .collect()
-    };
     let (status, all) = get("/search?q=animal%20with%20fur&k=10").await;
     assert_eq!(status, StatusCode::OK, "{all}");
     assert!(ids(&all).contains(&"animal".to_string()), "{all}");

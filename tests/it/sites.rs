@@ -35,24 +35,29 @@ fn indexed(name: &str) -> Indexed {
     let corpus = Corpus::load_with(&fixture(name), &read).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(corpus.profile(), landscape::corpus::Profile::Site);
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::new(tmp.path());
-    let model = model();
-    indexer::build(
-        &store,
-        &corpus,
-        model.as_ref(),
-        model.token_counter(),
-        &Tuning::default().build_options(corpus.profile()),
-        &mut |_, _| {},
-    )
-    .unwrap();
-    let config = Tuning::default().engine_config(corpus.profile());
-    let engine = Engine::open(&store, model, config).unwrap();
+    let engine = engine_for(&corpus, tmp.path());
     Indexed {
         _tmp: tmp,
         corpus,
         engine,
     }
+}
+
+/// `corpus` indexed into `index` and opened, with the defaults its profile gets.
+fn engine_for(corpus: &Corpus, index: &Path) -> Engine {
+    let store = Store::new(index);
+    let model = model();
+    let tuning = Tuning::default();
+    indexer::build(
+        &store,
+        corpus,
+        model.as_ref(),
+        model.token_counter(),
+        &tuning.build_options(corpus.profile()),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    Engine::open(&store, model, tuning.engine_config(corpus.profile())).unwrap()
 }
 
 fn search(engine: &Engine, pairs: &[(&str, &str)]) -> Result<SearchResponse, EngineError> {
@@ -589,19 +594,7 @@ fn concept_fields_on_a_site_give_answers_where_they_are() {
     let corpus = Corpus::load(&dir).unwrap();
     assert!(corpus.get("snapshot").unwrap().concept);
     assert!(!corpus.get("guides/restore").unwrap().concept);
-    let store = Store::new(tmp.path().join("index"));
-    let model = model();
-    let tuning = Tuning::default();
-    indexer::build(
-        &store,
-        &corpus,
-        model.as_ref(),
-        model.token_counter(),
-        &tuning.build_options(corpus.profile()),
-        &mut |_, _| {},
-    )
-    .unwrap();
-    let engine = Engine::open(&store, model, tuning.engine_config(corpus.profile())).unwrap();
+    let engine = engine_for(&corpus, &tmp.path().join("index"));
     let yes = search(&engine, &[("q", "is a snapshot a backup?")]).unwrap();
     let answer = yes.answer.expect("a verdict for pages with parents");
     assert_eq!(
