@@ -46,7 +46,8 @@ fn fixture() -> Fixture {
     )
     .expect("SciFact index");
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity()).expect("cache");
-    let vectors = runner::embed_queries(&set, model.as_ref(), &mut cache).expect("queries");
+    let vectors = runner::embed_queries(&set, &prepared.engine, model.as_ref(), &mut cache)
+        .expect("queries");
     Fixture {
         engine: prepared.engine,
         queries: set
@@ -104,7 +105,7 @@ fn run(f: &Fixture, op: &Operation, i: usize) {
     if op.depth == 0 {
         f.engine
             .rank_chunks(
-                &f.queries[i],
+                f.queries[i].as_str(),
                 Some(&f.vectors[i]),
                 op.mode,
                 Fusion::default(),
@@ -115,7 +116,7 @@ fn run(f: &Fixture, op: &Operation, i: usize) {
     }
     f.engine
         .rank_pages(
-            &f.queries[i],
+            f.queries[i].as_str(),
             Some(&f.vectors[i]),
             op.mode,
             Fusion::default(),

@@ -24,8 +24,9 @@ use crate::keyword::{self, FieldBoosts, KeywordError, KeywordIndex, KeywordUnit,
 use crate::named::from_name_table;
 pub use crate::request::{Mode, QueryText, RequestDefaults, SearchRequest};
 use crate::retrieve::{
-    ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError, VectorRetriever,
+    ChunkSet, KeywordQuery, KeywordRetriever, LegHit, QueryWord, RetrieveError, VectorRetriever,
 };
+use crate::spelling::Spelling;
 use crate::snippet::{Highlighter, TermSet};
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
@@ -45,6 +46,9 @@ pub struct EngineConfig {
     /// The semantic share of weighted fusion for requests that do not give `ratio`.
     #[serde(default = "default_semantic_ratio")]
     pub semantic_ratio: f32,
+    /// Typo and prefix tolerance for requests that do not say.
+    #[serde(default)]
+    pub spelling: Spelling,
 }
 
 fn default_semantic_ratio() -> f32 {
@@ -60,8 +64,53 @@ impl Default for EngineConfig {
             fuse_level: FuseLevel::Page,
             aggregation: Aggregation::Max,
             semantic_ratio: crate::fusion::DEFAULT_SEMANTIC_RATIO,
+            spelling: Spelling::default(),
         }
     }
+}
+
+/// Query text as typed, and how the keyword leg reads misspelled and half-typed words
+/// (`None`: the served index's default, [`EngineConfig::spelling`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Typed<'a> {
+    pub text: &'a str,
+    pub spelling: Option<Spelling>,
+}
+
+impl<'a> From<&'a str> for Typed<'a> {
+    fn from(text: &'a str) -> Typed<'a> {
+        Typed {
+            text,
+            spelling: None,
+        }
+    }
+}
+
+/// The unit-length mean of unit vectors: one query vector for several readings of a query.
+pub fn blend(vectors: &[Vec<f32>]) -> Vec<f32> {
+    let dim = vectors.first().map_or(0, Vec::len);
+    let mut sum = vec![0.0f32; dim];
+    for v in vectors {
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += x;
+        }
+    }
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        sum.iter_mut().for_each(|x| *x /= norm);
+    }
+    sum
+}
+
+/// A ranking of pages and what it was made from.
+struct Ranked {
+    pages: Vec<GroupedHit>,
+    /// The semantic leg's chunk candidates (empty when it did not run, or when hybrid mode
+    /// fuses chunks), from which a page's passage is chosen.
+    semantic: Vec<LegHit>,
+    /// The query's words as the keyword leg read them, expansions included: what passages
+    /// highlight.
+    words: Vec<QueryWord>,
 }
 
 /// How much the share of query words a chunk contains counts, next to its cosine, when
@@ -359,6 +408,7 @@ impl Engine {
     pub fn request_defaults(&self) -> RequestDefaults {
         RequestDefaults {
             semantic_ratio: self.config.semantic_ratio,
+            spelling: self.config.spelling,
         }
     }
 
@@ -402,6 +452,56 @@ impl Engine {
             cache.put(query.to_string(), v.clone());
         }
         Ok(v)
+    }
+
+    /// The texts the semantic leg embeds for a query, whose vectors [`blend`] into one: the
+    /// text as typed, and, when the keyword leg corrected any of its words, the text with each
+    /// replaced by its best correction. The model reads a misspelled word as unrelated word
+    /// pieces ("reinforcment lerning" lands nearer reranking than reinforcement learning), so
+    /// the correction serves both legs; but a word the index lacks may be a right word the
+    /// model knows ("tricking", which the index would read as "tracking"), so the reading as
+    /// typed keeps half the say. A half-typed last word is left as typed: which of its
+    /// completions is meant is a guess the keyword leg can afford (it ranks them all) and an
+    /// embedding cannot.
+    pub fn meaning_texts(&self, query: Typed<'_>) -> Vec<String> {
+        let corrected = self.meaning_text(query);
+        if corrected == query.text {
+            vec![corrected]
+        } else {
+            vec![query.text.to_string(), corrected]
+        }
+    }
+
+    /// The query vector of a search: [`Engine::meaning_texts`] embedded (each through the
+    /// query cache) and blended.
+    pub fn query_vector_for(&self, query: Typed<'_>) -> Result<Arc<Vec<f32>>, EngineError> {
+        let texts = self.meaning_texts(query);
+        if let [only] = texts.as_slice() {
+            return self.query_vector(only);
+        }
+        let vectors = texts
+            .iter()
+            .map(|t| self.query_vector(t).map(|v| v.as_ref().clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Arc::new(blend(&vectors)))
+    }
+
+    /// The text with the keyword leg's corrections in place of the words it corrected.
+    fn meaning_text(&self, query: Typed<'_>) -> String {
+        let words = self.words(query);
+        let corrected: Vec<(&str, &str)> = words
+            .iter()
+            .filter_map(|w| Some((w.typed.as_str(), w.correction.as_deref()?)))
+            .collect();
+        if corrected.is_empty() {
+            return query.text.to_string();
+        }
+        crate::spelling::replace_words(query.text, |word| {
+            corrected
+                .iter()
+                .find(|(typed, _)| *typed == word)
+                .map(|(_, fixed)| fixed.to_string())
+        })
     }
 
     /// The direct answer to `question`, or `None` when it is not a question of a kind answered
@@ -460,7 +560,10 @@ impl Engine {
         };
         let vector = match request.mode() {
             Mode::Keyword => None,
-            Mode::Semantic | Mode::Hybrid => Some(self.query_vector(request.query())?),
+            Mode::Semantic | Mode::Hybrid => Some(self.query_vector_for(Typed {
+                text: request.query().as_str(),
+                spelling: Some(request.spelling()),
+            })?),
         };
         let mut response =
             self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
@@ -477,14 +580,21 @@ impl Engine {
         vector: Option<&[f32]>,
     ) -> Result<SearchResponse, EngineError> {
         let started = Instant::now();
-        let query = request.query().as_str();
+        let query = Typed {
+            text: request.query().as_str(),
+            spelling: Some(request.spelling()),
+        };
         let within = self.allowed(request)?;
         if within.as_ref().is_some_and(ChunkSet::is_empty) {
             return Ok(self.response(request, Vec::new(), started));
         }
         // Pages are ranked from the same candidates whatever the offset, so the next page
         // continues this one: it never repeats a result of the page before.
-        let (grouped, semantic) = self.rank_pages_and_chunks(
+        let Ranked {
+            pages: grouped,
+            semantic,
+            words,
+        } = self.rank_pages_and_chunks(
             query,
             vector,
             request.mode(),
@@ -493,7 +603,10 @@ impl Engine {
             within.as_ref(),
         )?;
         let grouped: Vec<GroupedHit> = grouped.into_iter().skip(request.offset()).collect();
-        let highlighter = Highlighter::new(&self.analyzer, query);
+        let highlighter = Highlighter::for_terms(
+            &self.analyzer,
+            words.iter().flat_map(|w| w.terms().map(str::to_string)),
+        );
         let mut results = Vec::with_capacity(grouped.len());
         for hit in grouped {
             let ranked = self.ranked_chunks(&hit, &highlighter, &semantic);
@@ -694,9 +807,9 @@ impl Engine {
 
     /// The best `limit` pages for a query (text already [`crate::request::normalise`]d), each
     /// with the chunk that stands for it; only pages with chunks in `within`, when given.
-    pub fn rank_pages(
+    pub fn rank_pages<'q>(
         &self,
-        query: &str,
+        query: impl Into<Typed<'q>>,
         vector: Option<&[f32]>,
         mode: Mode,
         fusion: Fusion,
@@ -704,29 +817,33 @@ impl Engine {
         within: Option<&ChunkSet>,
     ) -> Result<Vec<GroupedHit>, EngineError> {
         Ok(self
-            .rank_pages_and_chunks(query, vector, mode, fusion, limit, within)?
-            .0)
+            .rank_pages_and_chunks(query.into(), vector, mode, fusion, limit, within)?
+            .pages)
     }
 
-    /// [`Engine::rank_pages`], with the semantic leg's chunk candidates (empty when it did not
-    /// run, or when hybrid mode fuses chunks), from which a page's passage is chosen.
+    /// [`Engine::rank_pages`], with what the ranking was made from.
     fn rank_pages_and_chunks(
         &self,
-        query: &str,
+        query: Typed<'_>,
         vector: Option<&[f32]>,
         mode: Mode,
         fusion: Fusion,
         limit: usize,
         within: Option<&ChunkSet>,
-    ) -> Result<(Vec<GroupedHit>, Vec<LegHit>), EngineError> {
+    ) -> Result<Ranked, EngineError> {
         let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
+        let words = self.words(query);
         if mode == Mode::Hybrid && self.config.fuse_level == FuseLevel::Chunk {
-            let fused = self.rank_chunks(query, vector, mode, fusion, within)?;
-            return Ok((fusion::group_by_page(&fused, page_of, limit), Vec::new()));
+            let fused = self.fuse_chunks(query.text, &words, vector, mode, fusion, within)?;
+            return Ok(Ranked {
+                pages: fusion::group_by_page(&fused, page_of, limit),
+                semantic: Vec::new(),
+                words,
+            });
         }
         // Rank pages within each leg and fuse the page rankings. A page is keyed by its first
         // chunk id while ranking, so no page name is hashed or copied until the final `limit`.
-        let (keyword, semantic) = self.legs(query, vector, mode, within)?;
+        let (keyword, semantic) = self.legs(query.text, &words, vector, mode, within)?;
         let first_chunk = |chunk: u32| self.chunk_page.get(chunk as usize).copied();
         let aggregation = self.config.aggregation;
         let kw_pages = fusion::pages_of_leg(&keyword, first_chunk, aggregation);
@@ -767,7 +884,17 @@ impl Engine {
             })
             .take(limit)
             .collect();
-        Ok((pages, semantic))
+        Ok(Ranked {
+            pages,
+            semantic,
+            words,
+        })
+    }
+
+    /// The query's words as the keyword leg reads them.
+    fn words(&self, query: Typed<'_>) -> Vec<QueryWord> {
+        let spelling = query.spelling.unwrap_or(self.config.spelling);
+        self.keyword.words(query.text, spelling)
     }
 
     /// Each leg's chunk candidates, for the legs the mode asks for. The legs run one after the
@@ -775,7 +902,8 @@ impl Engine {
     /// thread costs about what the shorter leg takes; BENCHMARKS.md).
     fn legs(
         &self,
-        query: &str,
+        text: &str,
+        words: &[QueryWord],
         vector: Option<&[f32]>,
         mode: Mode,
         within: Option<&ChunkSet>,
@@ -783,8 +911,8 @@ impl Engine {
         let depth = self.config.candidates;
         let keyword = || {
             let query = KeywordQuery {
-                text: query,
-                comparison: answer::question::asks_for_comparison(query),
+                words,
+                comparison: answer::question::asks_for_comparison(text),
             };
             self.keyword.search(query, depth, within)
         };
@@ -801,15 +929,29 @@ impl Engine {
     }
 
     /// Chunk candidates from the legs the mode asks for, fused, best first.
-    pub fn rank_chunks(
+    pub fn rank_chunks<'q>(
         &self,
-        query: &str,
+        query: impl Into<Typed<'q>>,
         vector: Option<&[f32]>,
         mode: Mode,
         fusion: Fusion,
         within: Option<&ChunkSet>,
     ) -> Result<Vec<FusedHit>, EngineError> {
-        let (keyword, semantic) = self.legs(query, vector, mode, within)?;
+        let query = query.into();
+        let words = self.words(query);
+        self.fuse_chunks(query.text, &words, vector, mode, fusion, within)
+    }
+
+    fn fuse_chunks(
+        &self,
+        text: &str,
+        words: &[QueryWord],
+        vector: Option<&[f32]>,
+        mode: Mode,
+        fusion: Fusion,
+        within: Option<&ChunkSet>,
+    ) -> Result<Vec<FusedHit>, EngineError> {
+        let (keyword, semantic) = self.legs(text, words, vector, mode, within)?;
         Ok(match mode {
             Mode::Keyword => fusion::single_leg(&keyword, false),
             Mode::Semantic => fusion::single_leg(&semantic, true),

@@ -27,6 +27,7 @@ pub mod named;
 pub mod request;
 pub mod retrieve;
 pub mod snippet;
+pub mod spelling;
 pub mod store;
 pub mod tuning;
 pub mod vector;

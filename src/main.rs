@@ -179,6 +179,10 @@ impl SearchOptions {
             filter: self.filter,
             kind: self.kind,
             under: self.under,
+            // `--typos` / `--prefix` are the tuning flags: on the command line the site's
+            // default and the request's are one setting.
+            typos: None,
+            prefix: None,
         }
     }
 }
@@ -286,8 +290,10 @@ fn main() -> Result<()> {
 /// `landscape search`: the request is checked before the model loads, so a bad option fails
 /// at once.
 fn search(paths: &Paths, tuning: &Tuning, text: TextParams, json: bool) -> Result<()> {
+    let config = tuning.engine_config(paths.profile()?);
     let request = text.parse()?.validate_with(RequestDefaults {
-        semantic_ratio: tuning.engine_config(paths.profile()?).semantic_ratio,
+        semantic_ratio: config.semantic_ratio,
+        spelling: config.spelling,
     })?;
     let engine = open_engine(paths, tuning)?;
     let response = engine.search(&request)?;

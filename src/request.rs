@@ -12,6 +12,7 @@ use crate::corpus::PageKind;
 use crate::filter::{Filter, FilterParam};
 use crate::fusion::{Fusion, FusionMethod, DEFAULT_RRF_K, DEFAULT_SEMANTIC_RATIO};
 use crate::named::{from_name_table, UnknownName};
+use crate::spelling::Spelling;
 
 /// Longest query accepted, in characters: long enough for any question or pasted claim, short
 /// enough that one request cannot make the model work on pages of text.
@@ -58,8 +59,8 @@ pub enum RequestError {
     QueryTooLong(usize),
     #[error("{name} must be a number, got `{value}`")]
     NotANumber { name: &'static str, value: String },
-    #[error("explain must be true or false, got `{0}`")]
-    InvalidExplain(String),
+    #[error("{name} must be true or false, got `{value}`")]
+    InvalidFlag { name: &'static str, value: String },
     #[error("k is {0}; it must be from 1 to {MAX_K}")]
     KOutOfRange(i64),
     #[error(transparent)]
@@ -89,7 +90,9 @@ impl RequestError {
             RequestError::NotANumber { name: "offset", .. } => "invalid_offset",
             RequestError::NotANumber { name: "ratio", .. } => "invalid_ratio",
             RequestError::NotANumber { .. } => "invalid_rrf_k",
-            RequestError::InvalidExplain(_) => "invalid_explain",
+            RequestError::InvalidFlag { name: "explain", .. } => "invalid_explain",
+            RequestError::InvalidFlag { name: "typos", .. } => "invalid_typos",
+            RequestError::InvalidFlag { .. } => "invalid_prefix",
             RequestError::KOutOfRange(_) => "k_out_of_range",
             RequestError::Unknown(UnknownName { what: "mode", .. }) => "unknown_mode",
             RequestError::Unknown(UnknownName { what: "kind", .. }) => "unknown_kind",
@@ -160,6 +163,11 @@ pub struct SearchParams {
     pub kind: Option<String>,
     /// Only pages whose ancestry includes this page id.
     pub under: Option<String>,
+    /// Match misspelled words to the index's words (default: the server's, normally true).
+    pub typos: Option<bool>,
+    /// Match the last word as a beginning unless the text ends with a space or punctuation
+    /// (default: the server's, normally true).
+    pub prefix: Option<bool>,
 }
 
 /// The same fields as text, as a query string or a command line carries them.
@@ -177,6 +185,8 @@ pub struct TextParams {
     pub filter: Option<String>,
     pub kind: Option<String>,
     pub under: Option<String>,
+    pub typos: Option<String>,
+    pub prefix: Option<String>,
 }
 
 impl TextParams {
@@ -187,7 +197,9 @@ impl TextParams {
             offset: number("offset", self.offset)?,
             ratio: number("ratio", self.ratio)?,
             rrf_k: number("rrf_k", self.rrf_k)?,
-            explain: flag(self.explain.as_deref())?,
+            explain: flag("explain", self.explain.as_deref())?,
+            typos: flag("typos", self.typos.as_deref())?,
+            prefix: flag("prefix", self.prefix.as_deref())?,
             q: self.q,
             mode: self.mode,
             fusion: self.fusion,
@@ -211,13 +223,16 @@ fn number<T: std::str::FromStr>(
         .transpose()
 }
 
-/// `explain` as text: absent, empty (`?explain`), true/false, 1/0 or yes/no.
-fn flag(value: Option<&str>) -> Result<Option<bool>, RequestError> {
+/// A switch as text: absent, empty (`?explain`), true/false, 1/0 or yes/no.
+fn flag(name: &'static str, value: Option<&str>) -> Result<Option<bool>, RequestError> {
     match value.map(str::trim) {
         None => Ok(None),
         Some("" | "true" | "1" | "yes") => Ok(Some(true)),
         Some("false" | "0" | "no") => Ok(Some(false)),
-        Some(other) => Err(RequestError::InvalidExplain(other.to_string())),
+        Some(other) => Err(RequestError::InvalidFlag {
+            name,
+            value: other.to_string(),
+        }),
     }
 }
 
@@ -227,12 +242,15 @@ fn flag(value: Option<&str>) -> Result<Option<bool>, RequestError> {
 pub struct RequestDefaults {
     /// The semantic share of weighted fusion when `ratio` is not given.
     pub semantic_ratio: f32,
+    /// Typo and prefix tolerance when `typos` / `prefix` are not given.
+    pub spelling: Spelling,
 }
 
 impl Default for RequestDefaults {
     fn default() -> Self {
         RequestDefaults {
             semantic_ratio: DEFAULT_SEMANTIC_RATIO,
+            spelling: Spelling::default(),
         }
     }
 }
@@ -277,6 +295,13 @@ impl SearchParams {
             filter,
             kind,
             under,
+            spelling: Spelling {
+                typos: self.typos.unwrap_or(defaults.spelling.typos),
+                // The text is trimmed before the engine sees it, so a space typed after the
+                // last word (which says it is finished) is read here.
+                prefix: self.prefix.unwrap_or(defaults.spelling.prefix)
+                    && !self.q.as_deref().is_some_and(|q| q.ends_with(char::is_whitespace)),
+            },
         })
     }
 
@@ -342,6 +367,7 @@ pub struct SearchRequest {
     filter: Filter,
     kind: Option<PageKind>,
     under: Option<String>,
+    spelling: Spelling,
 }
 
 impl SearchRequest {
@@ -405,6 +431,16 @@ impl SearchRequest {
         self.under.as_deref()
     }
 
+    /// How misspelled and half-typed words are read.
+    pub fn spelling(&self) -> Spelling {
+        self.spelling
+    }
+
+    pub fn with_spelling(mut self, spelling: Spelling) -> SearchRequest {
+        self.spelling = spelling;
+        self
+    }
+
     /// Whether the request narrows the pages at all.
     pub fn narrows(&self) -> bool {
         !self.filter.is_empty() || self.kind.is_some() || self.under.is_some()
@@ -429,6 +465,8 @@ mod tests {
                 "filter" => &mut t.filter,
                 "kind" => &mut t.kind,
                 "under" => &mut t.under,
+                "typos" => &mut t.typos,
+                "prefix" => &mut t.prefix,
                 _ => &mut t.explain,
             };
             *slot = Some(value.to_string());
@@ -462,6 +500,16 @@ mod tests {
     }
 
     #[test]
+    fn a_space_after_the_last_word_finishes_it() {
+        let open = params(&[("q", "retrieval aug")]).unwrap();
+        assert!(open.spelling().prefix);
+        let finished = params(&[("q", "retrieval aug ")]).unwrap();
+        assert!(!finished.spelling().prefix && finished.spelling().typos);
+        let off = params(&[("q", "x"), ("typos", "false"), ("prefix", "no")]).unwrap();
+        assert_eq!(off.spelling(), Spelling::EXACT);
+    }
+
+    #[test]
     fn each_bad_field_has_its_code() {
         for (pairs, code) in [
             (&[("k", "3")][..], "missing_query"),
@@ -478,6 +526,8 @@ mod tests {
                 "conflicting_fusion",
             ),
             (&[("q", "x"), ("explain", "maybe")][..], "invalid_explain"),
+            (&[("q", "x"), ("typos", "some")][..], "invalid_typos"),
+            (&[("q", "x"), ("prefix", "2")][..], "invalid_prefix"),
             (&[("q", "x"), ("filter", "tags")][..], "invalid_filter"),
             (&[("q", "x"), ("kind", "page")][..], "unknown_kind"),
             (&[("q", "x"), ("offset", "1001")][..], "offset_out_of_range"),

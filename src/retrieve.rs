@@ -10,7 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::keyword::QueryWord;
 use crate::named::from_name_table;
+use crate::spelling::Spelling;
 
 /// One chunk found by one leg, with that leg's own score (BM25, or cosine similarity).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,11 +48,11 @@ from_name_table!(
     &[("chunk", KeywordUnit::Chunk), ("page", KeywordUnit::Page)]
 );
 
-/// A keyword search: the user's text and what the engine read from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A keyword search: the query's words as the leg reads them ([`KeywordRetriever::words`]) and
+/// what the engine read from the text.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeywordQuery<'a> {
-    /// Raw user text, trimmed.
-    pub text: &'a str,
+    pub words: &'a [QueryWord],
     /// The question asks to compare two things (one grammar decides:
     /// [`crate::answer::question::asks_for_comparison`]), so comparison pages' side names
     /// count as names.
@@ -112,9 +114,15 @@ impl ChunkSet {
 
 /// Ranks chunks by the words of a query.
 pub trait KeywordRetriever: Send + Sync {
-    /// The best `limit` chunks for raw user text, best first, only from `within` when given.
+    /// The words of raw user text as this leg matches them: each word's term, and the index
+    /// words a misspelled or half-typed word stands for under `spelling`. Computed once per
+    /// search, for [`KeywordRetriever::search`] and for highlighting what actually matched.
     /// Never fails on odd input: any text is a valid query (operators and punctuation are not
     /// syntax).
+    fn words(&self, text: &str, spelling: Spelling) -> Vec<QueryWord>;
+
+    /// The best `limit` chunks for the query's words, best first, only from `within` when
+    /// given.
     fn search(
         &self,
         query: KeywordQuery<'_>,

@@ -66,11 +66,18 @@ pub struct Highlighter {
 }
 
 impl Highlighter {
+    /// For the words of `query` as typed.
     pub fn new(analyzer: &TextAnalyzer, query: &str) -> Highlighter {
-        let terms: BTreeMap<String, f32> = query_terms(analyzer, Language::English, query)
-            .into_iter()
-            .map(|t| (t, 1.0))
-            .collect();
+        Highlighter::for_terms(analyzer, query_terms(analyzer, Language::English, query))
+    }
+
+    /// For these analysed terms: a query's words with the corrections and completions the
+    /// keyword leg matched for them, so that "atention" lights up "attention".
+    pub fn for_terms(
+        analyzer: &TextAnalyzer,
+        terms: impl IntoIterator<Item = String>,
+    ) -> Highlighter {
+        let terms: BTreeMap<String, f32> = terms.into_iter().map(|t| (t, 1.0)).collect();
         let term_hashes = terms.keys().map(|t| term_hash(t)).collect();
         let generator = SnippetGenerator::new(
             terms,

@@ -28,7 +28,7 @@ use crate::keyword::KeywordParams;
 use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// The chunk table of a generation: chunk id (position) → page, section, text.
 pub const CHUNKS_FILE: &str = "chunks.json";
 /// The validated pages of a generation.

@@ -77,6 +77,13 @@ pub struct Tuning {
     /// A page's score in a leg from its chunks' scores: max or sum.
     #[arg(long, default_value = "max")]
     pub aggregation: Aggregation,
+    /// Match misspelled words to the index's words, for requests that do not say (`typos`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "LANDSCAPE_TYPOS")]
+    pub typos: bool,
+    /// Match the last word as a beginning while it is typed, for requests that do not say
+    /// (`prefix`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "LANDSCAPE_PREFIX")]
+    pub prefix: bool,
 }
 
 impl Default for Tuning {
@@ -100,6 +107,8 @@ impl Default for Tuning {
             code_boost: engine.boosts.code,
             fuse_level: engine.fuse_level,
             aggregation: engine.aggregation,
+            typos: engine.spelling.typos,
+            prefix: engine.spelling.prefix,
         }
     }
 }
@@ -180,6 +189,10 @@ impl Tuning {
             },
             aggregation: self.aggregation,
             semantic_ratio: semantic_ratio.clamp(0.0, 1.0),
+            spelling: crate::spelling::Spelling {
+                typos: self.typos,
+                prefix: self.prefix,
+            },
         }
     }
 }

@@ -4,10 +4,10 @@
 //! parentheses, and aliases, compared without case, spaces or punctuation ("GPT4" = "GPT-4").
 //! Then, in order: a plural or a generic trailing word removed ("LLMs", "machine learning
 //! model"), an adjective that opens exactly one name ("supervised" → Supervised Learning), a
-//! small misspelling. Only when no name fits does the hybrid index decide, and only when its
-//! best page is close in meaning to the words typed (cosine of the name and the page's best
-//! passage at least [`SEARCH_THRESHOLD`]); otherwise the side stays unresolved and a verdict
-//! is `unknown`.
+//! small misspelling (the search box's rules, [`crate::spelling`]). Only when no name fits
+//! does the hybrid index decide, and only when its best page is close in meaning to the words
+//! typed (cosine of the name and the page's best passage at least [`SEARCH_THRESHOLD`]);
+//! otherwise the side stays unresolved and a verdict is `unknown`.
 
 use std::collections::HashMap;
 
@@ -261,24 +261,17 @@ impl NameIndex {
         }
     }
 
-    /// The one name within a small edit distance: 1 edit up to 8 letters, 2 up to 14, 3 after.
+    /// The one name a misspelled mention stands for, by the search box's own rules
+    /// ([`crate::spelling::typo_edits`]: one edit from 5 letters, two from 9, the first letter
+    /// kept), measured on the compact forms ("generativ ai" → "generativai" → "generativeai").
     fn misspelling(&self, mention: &str) -> Option<Resolution> {
         let typed = compact(mention);
-        if typed.chars().count() < 5 {
-            return None;
-        }
-        let allowed = match typed.chars().count() {
-            0..=8 => 1,
-            9..=14 => 2,
-            _ => 3,
-        };
         let mut best: Option<(usize, &Name)> = None;
         let mut tie = false;
         for name in &self.names {
-            let d = strsim::damerau_levenshtein(&typed, &name.compact);
-            if d > allowed {
+            let Some(d) = crate::spelling::typo_edits(&typed, &name.compact) else {
                 continue;
-            }
+            };
             match best {
                 Some((bd, b)) if d > bd || (d == bd && b.page == name.page) => {}
                 Some((bd, _)) if d == bd => tie = true,

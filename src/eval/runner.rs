@@ -127,7 +127,7 @@ pub fn evaluate(
     let prepared = prepare_index(set, store, model.clone(), counter, &build, config, progress)?;
     let engine = &prepared.engine;
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity())?;
-    let query_vectors = embed_queries(set, model.as_ref(), &mut cache)?;
+    let query_vectors = embed_queries(set, engine, model.as_ref(), &mut cache)?;
     let modes = run_modes(set, engine, &query_vectors, modes)?;
     let mut report = Report {
         hnsw_recall_at_10: hnsw_recall_at_10(engine, &cache, &query_vectors)?,
@@ -262,14 +262,31 @@ pub fn hnsw_recall_at_10(
 }
 
 /// Every query's vector, in query order, through the embedding cache (so a rerun needs no
-/// model time). The set's texts are already normalised like a typed query's.
+/// model time). The set's texts are already normalised like a typed query's, and embedded as
+/// the served search embeds them ([`Engine::meaning_texts`], blended).
 pub fn embed_queries(
     set: &EvalSet,
+    engine: &Engine,
     model: &dyn Embed,
     cache: &mut EmbeddingCache,
 ) -> Result<Vec<Vec<f32>>, EvalError> {
-    let texts: Vec<String> = set.queries.iter().map(|q| q.text.clone()).collect();
-    Ok(embed_cached(model, cache, &texts, 16, &mut |_, _| {})?)
+    let readings: Vec<Vec<String>> = set
+        .queries
+        .iter()
+        .map(|q| engine.meaning_texts(q.text.as_str().into()))
+        .collect();
+    let texts: Vec<String> = readings.iter().flatten().cloned().collect();
+    let mut vectors = embed_cached(model, cache, &texts, 16, &mut |_, _| {})?.into_iter();
+    Ok(readings
+        .iter()
+        .map(|r| {
+            let own: Vec<Vec<f32>> = vectors.by_ref().take(r.len()).collect();
+            match own.len() {
+                1 => own.into_iter().next().unwrap_or_default(),
+                _ => crate::engine::blend(&own),
+            }
+        })
+        .collect())
 }
 
 /// Runs each mode over every query; `vectors` are [`embed_queries`]'s.
@@ -287,7 +304,7 @@ pub fn run_modes(
         for (query, vector) in set.queries.iter().zip(vectors) {
             let started = Instant::now();
             let pages = engine.rank_pages(
-                &query.text,
+                query.text.as_str(),
                 Some(vector),
                 spec.mode,
                 fusion,

@@ -207,6 +207,7 @@ async fn every_bad_request_gets_a_4xx_json_error() {
             "conflicting_fusion",
         ),
         ("/search?q=x&explain=maybe".into(), 400, "invalid_explain"),
+        ("/search?q=x&typos=some".into(), 400, "invalid_typos"),
         ("/concepts/unicorn".into(), 404, "unknown_concept"),
         ("/nowhere".into(), 404, "not_found"),
     ];

@@ -16,6 +16,7 @@ mod metrics;
 mod rebuild;
 mod search;
 mod sites;
+mod spelling;
 mod store;
 mod tuning;
 mod verdicts;

@@ -8,14 +8,16 @@
 //! grammar reads as syntax ("GPT-4" as a phrase, "AND"/"NOT" as operators, a stray quote as an
 //! error); instead the text goes through the same analyzer as the documents and each resulting
 //! term becomes a boosted `TermQuery` in one disjunction. Any text is a valid query.
+//!
+//! A word the index does not hold, or the last word while it is being typed, also stands for
+//! the index words [`expand`] finds for it (typo corrections, completions).
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{FilterCollector, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -26,6 +28,11 @@ use crate::chunk::{page_ranges, Chunk};
 use crate::named::from_name_table;
 pub use crate::retrieve::KeywordUnit;
 use crate::retrieve::{ChunkSet, KeywordQuery, KeywordRetriever, LegHit, RetrieveError};
+use crate::spelling::Spelling;
+
+pub mod expand;
+
+pub use expand::{Expansion, How, QueryWord};
 
 /// A site's language, for the keyword leg's stemmer: each of the Snowball stemmers tantivy
 /// ships, or none (`simple`: lower-cased words, for languages without one). The embedding
@@ -121,7 +128,7 @@ impl Language {
 
 /// Words so frequent in questions that they only add noise ("what is the ..."). They are
 /// dropped from queries, never from documents, and only when something else remains.
-const QUERY_STOP_WORDS: &[&str] = &[
+pub(crate) const QUERY_STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "doe", "does", "for", "from",
     "how", "i", "in", "is", "it", "of", "on", "or", "that", "the", "this", "to", "was", "what",
     "when", "where", "which", "who", "whi", "why", "with",
@@ -211,6 +218,11 @@ struct Fields {
     /// Code blocks: in a field of their own, so that a page full of examples does not outweigh
     /// the prose that explains them.
     code: Field,
+    /// The prose's words as written (lower-cased, not stemmed), never scored: its term
+    /// dictionary is the vocabulary that misspelled and half-typed query words are matched
+    /// against ([`crate::spelling`]). Stems would not do: "tokeniz" opens "tokenization",
+    /// whose stem "token" it does not.
+    words: Field,
 }
 
 fn schema(language: Language) -> (Schema, Fields) {
@@ -228,6 +240,14 @@ fn schema(language: Language) -> (Schema, Fields) {
     let sides = builder.add_text_field("sides", text.clone());
     let headings = builder.add_text_field("headings", text.clone());
     let code = builder.add_text_field("code", text);
+    let words = builder.add_text_field(
+        "words",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(WORDS_ANALYZER)
+                .set_index_option(IndexRecordOption::Basic),
+        ),
+    );
     (
         builder.build(),
         Fields {
@@ -238,8 +258,20 @@ fn schema(language: Language) -> (Schema, Fields) {
             sides,
             headings,
             code,
+            words,
         },
     )
+}
+
+/// The analyzer of the [`Fields::words`] vocabulary and of query words before stemming.
+const WORDS_ANALYZER: &str = "landscape_words";
+
+fn words_analyzer() -> TextAnalyzer {
+    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer};
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
 }
 
 /// What the keyword index needs to know about a page besides its chunks.
@@ -279,6 +311,18 @@ pub fn build(
     for i in firsts {
         let chunk = &chunks[i];
         let fields = page(&chunk.concept);
+        let vocabulary = [
+            chunk.title.as_str(),
+            &fields.aliases.join(" ; "),
+            &fields.sides.join(" ; "),
+            &fields
+                .headings
+                .iter()
+                .map(|(_, h)| h.as_str())
+                .collect::<Vec<_>>()
+                .join(" ; "),
+        ]
+        .join("\n");
         let (text, code) = match params.unit {
             KeywordUnit::Chunk => {
                 let code = fields
@@ -294,8 +338,10 @@ pub fn build(
                 (fields.text, code.join("\n\n"))
             }
         };
+        let words = format!("{vocabulary}\n{text}");
         writer.add_document(doc!(
             f.chunk => i as u64,
+            f.words => words,
             f.title => chunk.title.clone(),
             f.aliases => fields.aliases.join(" ; "),
             f.body => if params.title_in_body {
@@ -337,6 +383,7 @@ pub struct KeywordIndex {
     boosts: FieldBoosts,
     unit: KeywordUnit,
     language: Language,
+    vocabulary: expand::Vocabulary,
 }
 
 impl KeywordIndex {
@@ -367,7 +414,16 @@ impl KeywordIndex {
             .iter()
             .map(|s| s.fast_fields().u64("chunk"))
             .collect::<Result<Vec<_>, _>>()?;
+        let vocabulary = expand::Vocabulary::new(
+            fields.words,
+            searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.inverted_index(fields.words))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
         Ok(KeywordIndex {
+            vocabulary,
             searcher,
             chunk_ids,
             analyzer,
@@ -383,9 +439,11 @@ impl KeywordIndex {
         self.searcher.num_docs()
     }
 
+    /// One clause per query word: its own term in every scored field, or, when the word
+    /// stands for other index words too (corrections, completions), the best of those forms
+    /// (a disjunction-max: one word counts once, whichever form matched).
     fn query(&self, query: KeywordQuery<'_>) -> Option<Box<dyn Query>> {
-        let terms = query_terms(&self.analyzer, self.language, query.text);
-        if terms.is_empty() {
+        if query.words.is_empty() {
             return None;
         }
         // Side names would pull comparison pages into every question that names one concept,
@@ -395,55 +453,53 @@ impl KeywordIndex {
         } else {
             0.0
         };
+        let fields = [
+            (self.fields.title, self.boosts.title),
+            (self.fields.aliases, self.boosts.aliases),
+            (self.fields.body, self.boosts.body),
+            (self.fields.sides, sides_boost),
+            (self.fields.headings, self.boosts.headings),
+            (self.fields.code, self.boosts.code),
+        ];
+        let term_clauses = |term: &str, weight: f32| -> Vec<(Occur, Box<dyn Query>)> {
+            fields
+                .iter()
+                .filter(|(_, boost)| *boost > 0.0)
+                .map(|&(field, boost)| {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), boost * weight));
+                    (Occur::Should, q)
+                })
+                .collect()
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
-            for (field, boost) in [
-                (self.fields.title, self.boosts.title),
-                (self.fields.aliases, self.boosts.aliases),
-                (self.fields.body, self.boosts.body),
-                (self.fields.sides, sides_boost),
-                (self.fields.headings, self.boosts.headings),
-                (self.fields.code, self.boosts.code),
-            ] {
-                if boost <= 0.0 {
-                    continue;
-                }
-                let q = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+        for word in query.words {
+            if word.expansions.is_empty() {
+                clauses.extend(term_clauses(&word.term, 1.0));
+                continue;
             }
+            let forms: Vec<Box<dyn Query>> = std::iter::once((word.term.as_str(), 1.0))
+                .chain(word.expansions.iter().map(|e| (e.term.as_str(), e.weight)))
+                .map(|(term, weight)| -> Box<dyn Query> {
+                    Box::new(BooleanQuery::new(term_clauses(term, weight)))
+                })
+                .collect();
+            clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(forms))));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 }
 
-/// The analysed, de-duplicated terms of a query, (English) stop words removed when anything
-/// else is left.
+/// The analysed, de-duplicated terms of a query, each word as typed (no corrections or
+/// completions), (English) stop words removed when anything else is left.
 pub fn query_terms(analyzer: &TextAnalyzer, language: Language, text: &str) -> Vec<String> {
-    let mut analyzer = analyzer.clone();
-    let mut stream = analyzer.token_stream(text);
-    let mut all: Vec<String> = Vec::new();
-    let mut seen = BTreeSet::new();
-    while let Some(token) = stream.next() {
-        if seen.insert(token.text.clone()) {
-            all.push(token.text.clone());
-        }
-    }
-    if language != Language::English {
-        return all;
-    }
-    let content: Vec<String> = all
-        .iter()
-        .filter(|t| !QUERY_STOP_WORDS.contains(&t.as_str()))
-        .cloned()
-        .collect();
-    if content.is_empty() {
-        all
-    } else {
-        content
-    }
+    expand::plan(text, analyzer, language, None, Spelling::EXACT)
+        .into_iter()
+        .map(|w| w.term)
+        .collect()
 }
 
 /// The analyzer the keyword index uses for `language`, for highlighting passages the same way.
@@ -462,8 +518,9 @@ pub fn analyzer(language: Language) -> TextAnalyzer {
     }
 }
 
-/// Makes `language`'s analyzer known to `index` (English's is built in).
+/// Makes `language`'s analyzer (English's is built in) and the vocabulary's known to `index`.
 fn register(index: &Index, language: Language) {
+    index.tokenizers().register(WORDS_ANALYZER, words_analyzer());
     if language != Language::English {
         index
             .tokenizers()
@@ -474,6 +531,16 @@ fn register(index: &Index, language: Language) {
 impl KeywordRetriever for KeywordIndex {
     fn unit(&self) -> KeywordUnit {
         self.unit
+    }
+
+    fn words(&self, text: &str, spelling: Spelling) -> Vec<QueryWord> {
+        expand::plan(
+            text,
+            &self.analyzer,
+            self.language,
+            Some(&self.vocabulary),
+            spelling,
+        )
     }
 
     fn search(
