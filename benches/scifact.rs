@@ -46,8 +46,8 @@ fn fixture() -> Fixture {
     )
     .expect("SciFact index");
     let mut cache = EmbeddingCache::open(&store.embeddings_dir(), model.identity()).expect("cache");
-    let vectors = runner::embed_queries(&set, &prepared.engine, model.as_ref(), &mut cache)
-        .expect("queries");
+    let vectors =
+        runner::embed_queries(&set, &prepared.engine, model.as_ref(), &mut cache).expect("queries");
     Fixture {
         engine: prepared.engine,
         queries: set

@@ -26,8 +26,8 @@ pub use crate::request::{Mode, QueryText, RequestDefaults, SearchRequest};
 use crate::retrieve::{
     ChunkSet, KeywordQuery, KeywordRetriever, LegHit, QueryWord, RetrieveError, VectorRetriever,
 };
-use crate::spelling::Spelling;
 use crate::snippet::{Highlighter, TermSet};
+use crate::spelling::Spelling;
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
 
@@ -182,8 +182,31 @@ pub struct SearchResult {
     pub highlights: Vec<std::ops::Range<usize>>,
     /// Is-a ancestry from the root down to the page's parent.
     pub ancestry: Vec<String>,
+    /// `ancestry` with titles, for breadcrumbs.
+    pub breadcrumbs: Vec<PageRef>,
+    /// The page's typed relations to other pages (uses, trained-with, …), at most
+    /// [`MAX_RELATED`], for links under a result.
+    pub related: Vec<RelatedRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Explanation>,
+}
+
+/// Most relations listed under one result.
+pub const MAX_RELATED: usize = 8;
+
+/// A page named by another: enough to link to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// A relation of a result's page to another page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedRef {
+    pub relation: &'static str,
+    pub id: String,
+    pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -618,8 +641,7 @@ impl Engine {
                 continue;
             };
             let passage = highlighter.passage(&chunk.text);
-            let mut ancestry = self.pages.graph().breadcrumbs(&page.id);
-            ancestry.pop();
+            let (ancestry, breadcrumbs, related) = self.links(page);
             let url = page.url.as_ref().map(|url| match chunk.anchor.as_str() {
                 "" => url.clone(),
                 anchor => format!("{url}#{anchor}"),
@@ -638,6 +660,8 @@ impl Engine {
                 passage_html: passage.html,
                 highlights: passage.highlights,
                 ancestry,
+                breadcrumbs,
+                related,
                 explain: request.explain().then_some(Explanation {
                     keyword: hit.best.keyword,
                     semantic: hit.best.semantic,
@@ -648,6 +672,33 @@ impl Engine {
             });
         }
         Ok(self.response(request, results, started))
+    }
+
+    /// A result page's place in the graph: its ancestry (ids, and with titles) and its typed
+    /// relations.
+    fn links(&self, page: &Page) -> (Vec<String>, Vec<PageRef>, Vec<RelatedRef>) {
+        let mut ancestry = self.pages.graph().breadcrumbs(&page.id);
+        ancestry.pop();
+        let title_of = |id: &str| self.pages.get(id).map_or(id, |p| &p.title).to_string();
+        let breadcrumbs = ancestry
+            .iter()
+            .map(|id| PageRef {
+                id: id.clone(),
+                title: title_of(id),
+            })
+            .collect();
+        let related = page
+            .relations
+            .iter()
+            .flat_map(|(relation, ids)| ids.iter().map(move |id| (relation.as_str(), id)))
+            .take(MAX_RELATED)
+            .map(|(relation, id)| RelatedRef {
+                relation,
+                id: id.clone(),
+                title: title_of(id),
+            })
+            .collect();
+        (ancestry, breadcrumbs, related)
     }
 
     /// The page's chunks that matched, best first; the first one's passage stands for the page.

@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use crate::corpus::Page;
 use crate::engine::Engine;
 use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
+use crate::web;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -91,6 +92,8 @@ struct AnswerQuery {
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Arc<Engine>,
+    /// Where page sources are read from for the concept view's Markdown.
+    pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 /// Settings of the HTTP front end.
@@ -100,6 +103,9 @@ pub struct HttpOptions {
     /// by default: a request from another origin gets no CORS headers, so browsers keep its
     /// answer from the calling page.
     pub cors_origins: Vec<HeaderValue>,
+    /// The corpus folder, for rendering pages from their Markdown at `/c/{id}` (without it the
+    /// view shows the indexed text).
+    pub corpus_dir: Option<std::path::PathBuf>,
 }
 
 impl HttpOptions {
@@ -121,7 +127,10 @@ impl HttpOptions {
                 HeaderValue::from_str(o).map_err(|e| format!("--cors-origin `{o}`: {e}"))
             })
             .collect::<Result<_, _>>()?;
-        Ok(HttpOptions { cors_origins })
+        Ok(HttpOptions {
+            cors_origins,
+            corpus_dir: None,
+        })
     }
 }
 
@@ -135,9 +144,15 @@ pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
     let router = Router::new()
         .route("/search", get(search_get).post(search_post))
         .route("/answer", get(answer))
+        .route("/concepts", get(concept_list))
         // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
         .route("/concepts/{*id}", get(concept))
         .route("/healthz", get(health))
+        .route("/", get(web::index))
+        .route("/c/{*id}", get(concept_view))
+        .route("/assets/app.css", get(web::app_css))
+        .route("/assets/app.js", get(web::app_js))
+        .route("/widget.js", get(web::widget_js))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -150,7 +165,10 @@ pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
             .into_response()
         }))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { engine });
+        .with_state(AppState {
+            engine,
+            corpus_dir: options.corpus_dir.clone().map(Arc::new),
+        });
     if options.cors_origins.is_empty() {
         return router;
     }
@@ -327,6 +345,52 @@ async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Respo
         children: graph.children(&id),
         referenced_by,
     })
+    .into_response()
+}
+
+/// One page in the list of `GET /concepts`.
+#[derive(Serialize)]
+struct PageEntry<'a> {
+    id: &'a str,
+    title: &'a str,
+    kind: crate::corpus::PageKind,
+}
+
+/// Every page, by title: for pickers such as the search page's "under" filter.
+async fn concept_list(State(state): State<AppState>) -> Response {
+    let mut pages: Vec<PageEntry> = state
+        .engine
+        .pages()
+        .pages()
+        .iter()
+        .map(|p| PageEntry {
+            id: &p.id,
+            title: &p.title,
+            kind: p.kind,
+        })
+        .collect();
+    pages.sort_by_key(|p| p.title.to_lowercase());
+    Json(pages).into_response()
+}
+
+/// The concept view: the page as HTML, or the 404 page of the API for an unknown id.
+async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let pages = state.engine.pages();
+    let Some(page) = pages.get(&id) else {
+        return ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "unknown_concept",
+            message: format!("no page with id `{id}`"),
+        }
+        .into_response();
+    };
+    let dir = state.corpus_dir.as_deref().map(|d| d.as_path());
+    axum::response::Html(web::render::concept_page(
+        web::CONCEPT_HTML,
+        pages,
+        page,
+        dir,
+    ))
     .into_response()
 }
 

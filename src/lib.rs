@@ -31,3 +31,4 @@ pub mod spelling;
 pub mod store;
 pub mod tuning;
 pub mod vector;
+pub mod web;

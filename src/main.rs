@@ -422,7 +422,8 @@ fn eval(
 
 fn serve(paths: &Paths, tuning: &Tuning, addr: &str, cors_origins: &[String]) -> Result<()> {
     // Checked before the model loads, so a bad origin fails at once.
-    let options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
+    let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
+    options.corpus_dir = Some(paths.corpus.clone());
     let engine = Arc::new(open_engine(paths, tuning)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

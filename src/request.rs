@@ -90,7 +90,9 @@ impl RequestError {
             RequestError::NotANumber { name: "offset", .. } => "invalid_offset",
             RequestError::NotANumber { name: "ratio", .. } => "invalid_ratio",
             RequestError::NotANumber { .. } => "invalid_rrf_k",
-            RequestError::InvalidFlag { name: "explain", .. } => "invalid_explain",
+            RequestError::InvalidFlag {
+                name: "explain", ..
+            } => "invalid_explain",
             RequestError::InvalidFlag { name: "typos", .. } => "invalid_typos",
             RequestError::InvalidFlag { .. } => "invalid_prefix",
             RequestError::KOutOfRange(_) => "k_out_of_range",
@@ -300,7 +302,10 @@ impl SearchParams {
                 // The text is trimmed before the engine sees it, so a space typed after the
                 // last word (which says it is finished) is read here.
                 prefix: self.prefix.unwrap_or(defaults.spelling.prefix)
-                    && !self.q.as_deref().is_some_and(|q| q.ends_with(char::is_whitespace)),
+                    && !self
+                        .q
+                        .as_deref()
+                        .is_some_and(|q| q.ends_with(char::is_whitespace)),
             },
         })
     }

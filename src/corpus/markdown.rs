@@ -247,6 +247,87 @@ impl Anchors {
     }
 }
 
+/// `body` as HTML for the concept view, its headings carrying the anchors [`read`] gives their
+/// sections (so a result's link lands on the heading), each with a link to itself. A
+/// first-level heading that opens the page is left out (the view shows the title), the other
+/// headings start at level 2 (one `h1` per page), and raw HTML in the source is shown as text:
+/// the view never runs markup a page author did not mean as prose.
+pub fn to_html(body: &str) -> String {
+    use pulldown_cmark::CowStr;
+    let mut anchors = Anchors::default();
+    let mut out: Vec<Event> = Vec::new();
+    let mut heading: Option<(HeadingLevel, Option<CowStr>, Vec<Event>)> = None;
+    let mut seen_heading = false;
+    let mut seen_text = false;
+    for event in Parser::new_ext(body, options()) {
+        let event = match event {
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            other => other,
+        };
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => heading = Some((level, id, Vec::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((level, id, inner)) = heading.take() else {
+                    continue;
+                };
+                let text: String = inner
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let opens_page = level == HeadingLevel::H1 && !seen_heading && !seen_text;
+                seen_heading = true;
+                if opens_page {
+                    continue;
+                }
+                let anchor = anchors.assign(id.as_deref(), &text);
+                let level = level.max(HeadingLevel::H2);
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(anchor.clone())),
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
+                }));
+                out.extend(inner);
+                out.push(Event::InlineHtml(CowStr::from(format!(
+                    " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                    html_escape(&anchor)
+                ))));
+                out.push(Event::End(TagEnd::Heading(level)));
+            }
+            e => match heading.as_mut() {
+                Some((_, _, inner)) => inner.push(e),
+                None => {
+                    seen_text |= matches!(e, Event::Text(_));
+                    out.push(e);
+                }
+            },
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html
+}
+
+/// Text made safe for HTML text and attribute values.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// GitHub's heading slug: lower case, letters, digits, `-` and `_` kept, spaces to `-`, the
 /// rest dropped ("The harbor.toml file" → `the-harbortoml-file`).
 pub fn slug(text: &str) -> String {
@@ -264,6 +345,26 @@ pub fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_headings_carry_the_section_anchors_and_raw_html_is_text() {
+        let body = "# Install\n\nHarbor <b>installs</b> fast.\n\n## Requirements\n\n### On Debian {#debian}\n\n## Requirements\n";
+        let html = to_html(body);
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(
+            html.contains("<h2 id=\"requirements\">Requirements"),
+            "{html}"
+        );
+        assert!(html.contains("<h3 id=\"debian\">"), "{html}");
+        assert!(html.contains("<h2 id=\"requirements-1\">"), "{html}");
+        assert!(html.contains("&lt;b&gt;installs"), "{html}");
+        let anchors: Vec<String> = read(body, 1)
+            .sections
+            .iter()
+            .map(|s| s.anchor.clone())
+            .collect();
+        assert_eq!(anchors, ["", "requirements", "debian", "requirements-1"]);
+    }
 
     #[test]
     fn intro_headings_anchors_and_code() {

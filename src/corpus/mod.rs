@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use graph::Graph;
-pub use parse::CONCEPT_FIELDS;
+pub use parse::{markdown_body, CONCEPT_FIELDS};
 pub use site::{Profile, ReadOptions};
 
 /// Section headings every concept page must have, in this order.

@@ -471,6 +471,22 @@ pub(super) fn parse_page(file: &Path, text: &str) -> Result<Page, Vec<Problem>> 
     }
 }
 
+/// The Markdown body of a page file as the reader sees it (front matter and MDX statements
+/// removed), for rendering; `None` for HTML files and files whose front matter cannot be read.
+pub fn markdown_body(file: &Path, text: &str) -> Option<String> {
+    let ext = file.extension()?.to_str()?;
+    if !matches!(ext, "md" | "markdown" | "mdx") {
+        return None;
+    }
+    let split = frontmatter::split(file, text).ok()?;
+    Some(if ext == "mdx" {
+        markdown::without_mdx_statements(&split.body)
+    } else {
+        split.body
+    })
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

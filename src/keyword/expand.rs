@@ -183,7 +183,11 @@ impl Vocabulary {
             .into_iter()
             .filter_map(|(w, df)| spelling::prefix_edits(typed, &w, typos).map(|d| (d, df, w)))
             .collect();
-        scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.2.cmp(&b.2)));
+        scored.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.cmp(&a.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
         scored.into_iter().map(|(d, _, w)| (w, d)).collect()
     }
 }
@@ -218,16 +222,28 @@ pub fn plan(
         if let (Some(vocabulary), false) = (vocabulary, stop) {
             query_word.known = vocabulary.doc_freq(word) > 0;
             let completes = open && i == last;
-            expand(&mut query_word, vocabulary, &mut stemmer, spelling, completes);
+            expand(
+                &mut query_word,
+                vocabulary,
+                &mut stemmer,
+                spelling,
+                completes,
+            );
         }
-        if !words.iter().any(|(w, _)| w.term == query_word.term) || !query_word.expansions.is_empty() {
+        if !words.iter().any(|(w, _)| w.term == query_word.term)
+            || !query_word.expansions.is_empty()
+        {
             words.push((query_word, stop));
         }
     }
     if words.iter().all(|(_, stop)| *stop) {
         return words.into_iter().map(|(w, _)| w).collect();
     }
-    words.into_iter().filter(|(_, stop)| !stop).map(|(w, _)| w).collect()
+    words
+        .into_iter()
+        .filter(|(_, stop)| !stop)
+        .map(|(w, _)| w)
+        .collect()
 }
 
 /// Adds a word's corrections (when the index does not hold it) and then its completions (when

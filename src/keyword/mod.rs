@@ -520,7 +520,9 @@ pub fn analyzer(language: Language) -> TextAnalyzer {
 
 /// Makes `language`'s analyzer (English's is built in) and the vocabulary's known to `index`.
 fn register(index: &Index, language: Language) {
-    index.tokenizers().register(WORDS_ANALYZER, words_analyzer());
+    index
+        .tokenizers()
+        .register(WORDS_ANALYZER, words_analyzer());
     if language != Language::English {
         index
             .tokenizers()

@@ -30,7 +30,10 @@ fn misspelled_and_half_typed_queries_find_the_concept_first() {
         ("gradiant descent", "gradient-descent"),
         ("convolutonal neural netwrk", "convolutional-neural-network"),
         ("reinforcment lerning", "reinforcement-learning"),
-        ("retreival augmented generation", "retrieval-augmented-generation"),
+        (
+            "retreival augmented generation",
+            "retrieval-augmented-generation",
+        ),
         ("quantisation", "quantization"),
         ("embeding", "embedding"),
         ("tokeniz", "tokenization"),
@@ -84,9 +87,17 @@ fn the_switches_turn_each_tolerance_off() {
 #[test]
 fn passages_mark_corrected_and_completed_words() {
     let site = builtin().engine();
-    let r = search(&site, "atention mechanism", Mode::Keyword, Spelling::default());
+    let r = search(
+        &site,
+        "atention mechanism",
+        Mode::Keyword,
+        Spelling::default(),
+    );
     let html = &r.results[0].passage_html;
-    assert!(html.to_lowercase().contains("<mark>attention</mark>"), "{html}");
+    assert!(
+        html.to_lowercase().contains("<mark>attention</mark>"),
+        "{html}"
+    );
     let r = search(&site, "tokeniz", Mode::Keyword, Spelling::default());
     let html = r.results[0].passage_html.to_lowercase();
     assert!(
@@ -173,7 +184,11 @@ fn exact_words_rank_above_their_completions_and_are_not_corrected() {
     build_with(&site.corpus, &site.store(), &Default::default());
     let engine = site.engine();
     let r = search(&engine, "lang", Mode::Keyword, Spelling::default());
-    assert_eq!(ids(&r), vec!["lang", "language"], "exact first, then the completion");
+    assert_eq!(
+        ids(&r),
+        vec!["lang", "language"],
+        "exact first, then the completion"
+    );
     // "lamps" is one edit from "lamp", but "lang" is a word of the index: taken as typed.
     let request = SearchRequest::new("lang ")
         .unwrap()

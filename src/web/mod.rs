@@ -1,0 +1,56 @@
+//! The search page, the concept view and the widget: hand-written HTML, CSS and JavaScript
+//! (in `assets/`), compiled into the binary so that a site owner runs one file and a visitor's
+//! browser fetches nothing from anywhere else.
+//!
+//! The page and the widget speak the JSON API like any other client. While the visitor types
+//! they ask for keyword results only (cheap: no embedding) and the full hybrid search once the
+//! typing pauses; `QUICK_MS` and `PAUSE_MS` at the top of `assets/app.js` and
+//! `assets/widget.js` set the rhythm, and `scripts/typing-load.py` replays it
+//! (BENCHMARKS.md, "As you type").
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+
+pub mod render;
+
+pub const INDEX_HTML: &str = include_str!("assets/index.html");
+pub const CONCEPT_HTML: &str = include_str!("assets/concept.html");
+pub const APP_CSS: &str = include_str!("assets/app.css");
+pub const APP_JS: &str = include_str!("assets/app.js");
+pub const WIDGET_JS: &str = include_str!("assets/widget.js");
+
+/// Assets change only with the binary; an hour of caching spares repeat visits a request and
+/// a new release still reaches everyone the same day.
+const CACHE: &str = "public, max-age=3600";
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /`: the search page. It reads its state (q, mode, kind, under) from the address.
+pub async fn index() -> Html<&'static str> {
+    Html(INDEX_HTML)
+}
+
+/// `GET /assets/app.css`.
+pub async fn app_css() -> Response {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+/// `GET /assets/app.js`.
+pub async fn app_js() -> Response {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+/// `GET /widget.js`: fetched cross-origin by other sites' pages, which is why the route is
+/// open to every origin (a script tag needs no CORS; the widget's searches do).
+pub async fn widget_js() -> Response {
+    asset("text/javascript; charset=utf-8", WIDGET_JS)
+}
