@@ -132,7 +132,7 @@ from_name_table!(
 );
 
 /// How one result was ranked, when `explain` is on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub keyword: Option<LegRank>,
     pub semantic: Option<LegRank>,
@@ -144,7 +144,7 @@ pub struct Explanation {
 }
 
 /// A section of a result page that matched the query.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MatchedSection {
     /// The section's heading (empty for the page's introduction).
     pub name: String,
@@ -156,7 +156,7 @@ pub struct MatchedSection {
 pub const MAX_SECTIONS: usize = 3;
 
 /// One page in the results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
     pub id: String,
     pub kind: PageKind,
@@ -179,6 +179,7 @@ pub struct SearchResult {
     /// `passage` HTML-escaped with matches in `<mark>`.
     pub passage_html: String,
     /// Byte ranges of `passage` that match the query's words.
+    #[schema(value_type = Vec<crate::snippet::ByteRange>)]
     pub highlights: Vec<std::ops::Range<usize>>,
     /// Is-a ancestry from the root down to the page's parent.
     pub ancestry: Vec<String>,
@@ -195,21 +196,21 @@ pub struct SearchResult {
 pub const MAX_RELATED: usize = 8;
 
 /// A page named by another: enough to link to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PageRef {
     pub id: String,
     pub title: String,
 }
 
 /// A relation of a result's page to another page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RelatedRef {
     pub relation: &'static str,
     pub id: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     pub query: String,
     /// Results skipped (the request's `offset`).

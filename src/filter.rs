@@ -29,14 +29,14 @@ pub struct Filter {
 
 /// A filter as JSON carries it: `"tags:setup,lang:en"`, or `{"tags": ["setup", "linux"],
 /// "lang": "en"}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum FilterParam {
     Text(String),
     Fields(BTreeMap<String, OneOrMany>),
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

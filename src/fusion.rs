@@ -25,7 +25,7 @@ use crate::named::from_name_table;
 use crate::retrieve::LegHit;
 
 /// How hybrid mode combines the legs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "lowercase")]
 pub enum Fusion {
     Rrf {
@@ -73,7 +73,7 @@ pub const DEFAULT_SEMANTIC_RATIO: f32 = 0.5;
 pub const DEFAULT_RRF_K: f32 = 60.0;
 
 /// Where a chunk (or page) stood in one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LegRank {
     /// 1-based.
     pub rank: usize,

@@ -28,7 +28,7 @@ pub const MAX_OFFSET: usize = 1000;
 pub const MAX_RRF_K: f64 = 10_000.0;
 
 /// Which legs run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Keyword,
@@ -147,7 +147,7 @@ pub fn normalise(text: &str) -> &str {
 
 /// A search as a front end received it: every field optional and unchecked. The JSON body of
 /// `POST /search` has exactly these fields.
-#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     pub q: Option<String>,
@@ -173,21 +173,44 @@ pub struct SearchParams {
 }
 
 /// The same fields as text, as a query string or a command line carries them.
-#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TextParams {
+    /// The query or question, at most 1000 characters. Its last word is matched as a
+    /// beginning unless it ends with a space or punctuation.
     pub q: Option<String>,
+    /// Results wanted, 1 to 100 (default 10).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub k: Option<String>,
+    /// Results skipped, 0 to 1000: the next page of the same ranking.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000)]
     pub offset: Option<String>,
+    /// `hybrid` (default), `keyword` or `semantic`.
+    #[param(value_type = Option<Mode>)]
     pub mode: Option<String>,
+    /// How hybrid mode fuses the legs: `weighted` (default), `rrf` or `dbsf`.
     pub fusion: Option<String>,
+    /// Semantic share of weighted fusion, 0 to 1.
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 1)]
     pub ratio: Option<String>,
+    /// The RRF constant.
+    #[param(value_type = Option<f64>)]
     pub rrf_k: Option<String>,
+    /// Show each leg's rank and score, and how the answer's names were resolved.
+    #[param(value_type = Option<bool>)]
     pub explain: Option<String>,
     /// `field:value` conditions separated by commas.
     pub filter: Option<String>,
+    /// Only pages of this kind: `concept` or `comparison`.
+    #[param(value_type = Option<crate::corpus::PageKind>)]
     pub kind: Option<String>,
+    /// Only pages whose ancestry includes this page id.
     pub under: Option<String>,
+    /// Match misspelled words to the index's words (default: the server's, normally true).
+    #[param(value_type = Option<bool>)]
     pub typos: Option<String>,
+    /// Match the last word as a beginning while it is typed (default: the server's).
+    #[param(value_type = Option<bool>)]
     pub prefix: Option<String>,
 }
 

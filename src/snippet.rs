@@ -16,6 +16,14 @@ use crate::keyword::{query_terms, Language};
 /// Longest passage shown, in characters.
 pub const PASSAGE_CHARS: usize = 320;
 
+/// A byte range `start..end` of a passage, as JSON carries it: for the API's description
+/// (the code uses `std::ops::Range`, which serializes the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ByteRange {
+    pub start: usize,
+    pub end: usize,
+}
+
 /// A passage and where the query's words are in it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Passage {

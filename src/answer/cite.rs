@@ -8,7 +8,7 @@ use crate::corpus::{Page, CONCEPT_SECTIONS};
 use crate::snippet::{Highlighter, PASSAGE_CHARS};
 
 /// A passage of one page that backs an answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Citation {
     pub page: String,
     pub title: String,
@@ -16,6 +16,7 @@ pub struct Citation {
     pub passage: String,
     /// `passage` HTML-escaped, the words that carry the claim in `<mark>`.
     pub passage_html: String,
+    #[schema(value_type = Vec<crate::snippet::ByteRange>)]
     pub highlights: Vec<std::ops::Range<usize>>,
 }
 

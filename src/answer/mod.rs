@@ -22,7 +22,7 @@ use reason::{Edge, Finding, NoBecause, Step, YesBecause};
 use resolve::{NameIndex, Resolution, SearchFn};
 
 /// What kind of question was answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AnswerKind {
     IsA,
@@ -36,7 +36,7 @@ pub enum AnswerKind {
 }
 
 /// The verdict of an is-a or part-of question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Yes,
@@ -50,7 +50,7 @@ pub enum Verdict {
 }
 
 /// A concept named in an answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ConceptRef {
     pub id: String,
     pub title: String,
@@ -61,7 +61,7 @@ pub struct ConceptRef {
 }
 
 /// One edge of an answer's path, with titles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PathStep {
     pub from: ConceptRef,
     pub relation: Edge,
@@ -69,7 +69,7 @@ pub struct PathStep {
 }
 
 /// How the answer was reached, when `explain` is asked for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AnswerExplain {
     /// The cuts of the question into two names that were considered, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -81,7 +81,7 @@ pub struct AnswerExplain {
 }
 
 /// An answer to a question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Answer {
     pub kind: AnswerKind,
     #[serde(skip_serializing_if = "Option::is_none")]

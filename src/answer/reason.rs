@@ -24,7 +24,7 @@ use super::question::Asked;
 use crate::corpus::{words, Corpus, Page, Relation};
 
 /// The kind of an edge on a path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Edge {
     IsA,

@@ -48,7 +48,7 @@ const GENERIC_TAILS: &[&str] = &[
 ];
 
 /// How a side was resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     Title,
@@ -66,7 +66,7 @@ pub enum Method {
 }
 
 /// The best page the hybrid index found for a name, as evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchEvidence {
     pub page: String,
     /// Fused score (relative within the query).
@@ -77,7 +77,7 @@ pub struct SearchEvidence {
 }
 
 /// How one side of a question became a concept, for `explain=true`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Resolution {
     /// The words as typed (lower-cased).
     pub mention: String,

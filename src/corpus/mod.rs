@@ -34,7 +34,7 @@ pub const COMPARISON_SECTIONS: [&str; 3] =
     ["How they relate", "How they differ", "When to use which"];
 
 /// What a page describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
     /// One idea, explained simply and technically, placed in the graph.
@@ -53,7 +53,19 @@ crate::named::from_name_table!(
 );
 
 /// Typed edges between concepts, besides is-a ancestry (which lives in `parents`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Relation {
     PartOf,
@@ -92,7 +104,7 @@ impl Relation {
 
 /// One part of a page: its introduction (empty heading) or a heading of any level with the
 /// text under it, as plain text (markup removed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Section {
     pub heading: String,
     /// Prose: chunked, embedded and searched by keyword.
@@ -113,7 +125,7 @@ pub struct Section {
 }
 
 /// A parsed, validated page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page {
     pub id: String,
     pub kind: PageKind,
@@ -127,6 +139,7 @@ pub struct Page {
     pub compares: Vec<String>,
     pub sections: Vec<Section>,
     /// Path relative to the corpus root, for error messages and links.
+    #[schema(value_type = String)]
     pub source: PathBuf,
     /// Why a concept without parents is a root of the graph: the `# root: ...` comment above
     /// `parents` in its front matter.

@@ -486,7 +486,6 @@ pub fn markdown_body(file: &Path, text: &str) -> Option<String> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

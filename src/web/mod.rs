@@ -35,22 +35,50 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// `GET /`: the search page. It reads its state (q, mode, kind, under) from the address.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "web",
+    summary = "The search page",
+    responses((status = 200, content_type = "text/html", body = String))
+)]
 pub async fn index() -> Html<&'static str> {
     Html(INDEX_HTML)
 }
 
 /// `GET /assets/app.css`.
+#[utoipa::path(
+    get,
+    path = "/assets/app.css",
+    tag = "web",
+    summary = "The page's styles",
+    responses((status = 200, content_type = "text/css", body = String))
+)]
 pub async fn app_css() -> Response {
     asset("text/css; charset=utf-8", APP_CSS)
 }
 
 /// `GET /assets/app.js`.
+#[utoipa::path(
+    get,
+    path = "/assets/app.js",
+    tag = "web",
+    summary = "The page's script",
+    responses((status = 200, content_type = "text/javascript", body = String))
+)]
 pub async fn app_js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
 }
 
 /// `GET /widget.js`: fetched cross-origin by other sites' pages, which is why the route is
 /// open to every origin (a script tag needs no CORS; the widget's searches do).
+#[utoipa::path(
+    get,
+    path = "/widget.js",
+    tag = "web",
+    summary = "The one-tag search widget for other sites",
+    responses((status = 200, content_type = "text/javascript", body = String))
+)]
 pub async fn widget_js() -> Response {
     asset("text/javascript; charset=utf-8", WIDGET_JS)
 }

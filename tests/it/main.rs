@@ -13,6 +13,7 @@ mod front_ends;
 mod hnsw;
 mod http_api;
 mod metrics;
+mod openapi;
 mod rebuild;
 mod search;
 mod sites;

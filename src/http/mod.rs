@@ -1,4 +1,5 @@
-//! The HTTP API (axum): search, pages, health.
+//! The HTTP API (axum): search, pages, health, the web page and its description
+//! ([`openapi`]).
 //!
 //! Every failure is a JSON body `{"error": {"code": "...", "message": "..."}}` with a 4xx
 //! status for the caller's mistakes and 500 for ours; no input makes the service panic (and a
@@ -10,9 +11,10 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -23,6 +25,8 @@ use crate::corpus::Page;
 use crate::engine::Engine;
 use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
 use crate::web;
+
+pub mod openapi;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -57,14 +61,17 @@ impl From<RequestError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
+/// Every failure's body.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorDetail<'a> {
+    /// Stable and machine-readable: one of [`openapi::ERROR_CODES`].
     code: &'a str,
+    /// For people: what was wrong and what is allowed.
     message: &'a str,
 }
 
@@ -81,10 +88,14 @@ impl IntoResponse for ApiError {
 }
 
 /// `GET /answer` parameters: the query and `explain`, nothing else.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AnswerQuery {
+    /// The question.
     q: Option<String>,
+    /// Also say how each name was resolved.
+    #[param(value_type = Option<bool>)]
     explain: Option<String>,
 }
 
@@ -139,20 +150,62 @@ pub fn router(engine: Arc<Engine>) -> Router {
     router_with(engine, &HttpOptions::default())
 }
 
+/// The router's routes, and each route's path and method as the OpenAPI document names them:
+/// both come from the same calls, so the test that compares the list with the document
+/// compares what the router serves.
+struct Routes {
+    router: Router<AppState>,
+    served: Vec<(String, Method)>,
+}
+
+impl Routes {
+    fn add(mut self, methods: &[Method], path: &str, route: MethodRouter<AppState>) -> Routes {
+        for method in methods {
+            // `{*id}` (the rest of the path) is `{id}` in OpenAPI, which has no wildcards.
+            self.served.push((path.replace("{*", "{"), method.clone()));
+        }
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Routes {
+        self.add(&[Method::GET], path, get(handler))
+    }
+}
+
+fn routes() -> Routes {
+    let routes = Routes {
+        router: Router::new(),
+        served: Vec::new(),
+    };
+    routes
+        .add(
+            &[Method::GET, Method::POST],
+            "/search",
+            get(search_get).post(search_post),
+        )
+        .get("/answer", answer)
+        .get("/concepts", concept_list)
+        // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
+        .get("/concepts/{*id}", concept)
+        .get("/healthz", health)
+        .get("/openapi.json", openapi_json)
+        .get("/", web::index)
+        .get("/c/{*id}", concept_view)
+        .get("/assets/app.css", web::app_css)
+        .get("/assets/app.js", web::app_js)
+        .get("/widget.js", web::widget_js)
+}
+
+/// Every route served, as `(OpenAPI path, method)`.
+pub fn served_routes() -> Vec<(String, Method)> {
+    routes().served
+}
+
 /// The service's routes with their limits and layers.
 pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
-    let router = Router::new()
-        .route("/search", get(search_get).post(search_post))
-        .route("/answer", get(answer))
-        .route("/concepts", get(concept_list))
-        // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
-        .route("/concepts/{*id}", get(concept))
-        .route("/healthz", get(health))
-        .route("/", get(web::index))
-        .route("/c/{*id}", get(concept_view))
-        .route("/assets/app.css", get(web::app_css))
-        .route("/assets/app.js", get(web::app_js))
-        .route("/widget.js", get(web::widget_js))
+    let router = routes()
+        .router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -194,6 +247,18 @@ pub async fn serve(
         .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "search",
+    summary = "Search: ranked pages, and an answer when the query is a question the concept graph answers",
+    params(TextParams),
+    responses(
+        (status = 200, body = crate::engine::SearchResponse),
+        (status = 400, description = "A parameter is missing, malformed or out of range", body = ErrorBody),
+        (status = 500, body = ErrorBody),
+    )
+)]
 async fn search_get(
     State(state): State<AppState>,
     params: Result<Query<TextParams>, QueryRejection>,
@@ -204,6 +269,21 @@ async fn search_get(
     run_search(state, request).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/search",
+    tag = "search",
+    summary = "Search with a JSON body (the same fields as the query string)",
+    request_body = SearchParams,
+    responses(
+        (status = 200, body = crate::engine::SearchResponse),
+        (status = 400, description = "A field is out of range, or the body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not application/json", body = ErrorBody),
+        (status = 422, description = "A field has the wrong type or is unknown", body = ErrorBody),
+        (status = 500, body = ErrorBody),
+    )
+)]
 async fn search_post(
     State(state): State<AppState>,
     body: Result<Json<SearchParams>, JsonRejection>,
@@ -272,6 +352,18 @@ async fn blocking<T: Serialize + Send + 'static>(
 
 /// The answer alone: the object `/search` carries as `answer`, or `null` when the question
 /// is not of a kind answered from the concept graph.
+#[utoipa::path(
+    get,
+    path = "/answer",
+    tag = "search",
+    summary = "The answer alone (null when the query is not a question the graph answers)",
+    params(AnswerQuery),
+    responses(
+        (status = 200, body = Option<crate::answer::Answer>),
+        (status = 400, body = ErrorBody),
+        (status = 500, body = ErrorBody),
+    )
+)]
 async fn answer(
     State(state): State<AppState>,
     params: Result<Query<AnswerQuery>, QueryRejection>,
@@ -310,18 +402,32 @@ fn internal(message: String) -> Response {
 }
 
 /// A page as `GET /concepts/{id}` returns it: the page plus its place in the graph.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PageView<'a> {
     #[serde(flatten)]
+    #[schema(value_type = Page)]
     page: &'a Page,
     /// Is-a ancestry from the root down to the page itself.
     ancestry: Vec<String>,
     /// Pages whose parents include this one.
+    #[schema(value_type = Vec<String>)]
     children: &'a [String],
     /// Pages whose relations point at this one, by relation.
+    #[schema(value_type = BTreeMap<String, Vec<String>>)]
     referenced_by: BTreeMap<&'static str, &'a [String]>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/concepts/{id}",
+    tag = "pages",
+    summary = "One page as JSON, with its ancestry, children and incoming relations",
+    params(("id" = String, Path, description = "Page id; a site's ids may contain `/`")),
+    responses(
+        (status = 200, body = PageView),
+        (status = 404, description = "`unknown_concept`", body = ErrorBody),
+    )
+)]
 async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let pages = state.engine.pages();
     let Some(page) = pages.get(&id) else {
@@ -349,7 +455,7 @@ async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Respo
 }
 
 /// One page in the list of `GET /concepts`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PageEntry<'a> {
     id: &'a str,
     title: &'a str,
@@ -357,6 +463,13 @@ struct PageEntry<'a> {
 }
 
 /// Every page, by title: for pickers such as the search page's "under" filter.
+#[utoipa::path(
+    get,
+    path = "/concepts",
+    tag = "pages",
+    summary = "Every page: id, title and kind, by title",
+    responses((status = 200, body = Vec<PageEntry>))
+)]
 async fn concept_list(State(state): State<AppState>) -> Response {
     let mut pages: Vec<PageEntry> = state
         .engine
@@ -374,6 +487,17 @@ async fn concept_list(State(state): State<AppState>) -> Response {
 }
 
 /// The concept view: the page as HTML, or the 404 page of the API for an unknown id.
+#[utoipa::path(
+    get,
+    path = "/c/{id}",
+    tag = "web",
+    summary = "A page rendered as HTML, with its place in the graph as links",
+    params(("id" = String, Path, description = "Page id")),
+    responses(
+        (status = 200, content_type = "text/html", body = String),
+        (status = 404, description = "`unknown_concept`", body = ErrorBody),
+    )
+)]
 async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let pages = state.engine.pages();
     let Some(page) = pages.get(&id) else {
@@ -394,7 +518,7 @@ async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> 
     .into_response()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Health<'a> {
     status: &'a str,
     generation: &'a str,
@@ -404,9 +528,17 @@ struct Health<'a> {
     /// Whether semantic and hybrid search are served (false: a `--keyword-only` index).
     semantic: bool,
     /// Metadata fields searches can filter on, with how many pages have each.
+    #[schema(value_type = BTreeMap<String, usize>)]
     filters: &'a BTreeMap<String, usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    summary = "The generation served and what it offers",
+    responses((status = 200, body = Health))
+)]
 async fn health(State(state): State<AppState>) -> Response {
     let engine = &state.engine;
     Json(Health {
@@ -419,6 +551,18 @@ async fn health(State(state): State<AppState>) -> Response {
         filters: engine.filter_fields(),
     })
     .into_response()
+}
+
+/// This API's description.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    summary = "This document",
+    responses((status = 200, content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> Response {
+    Json(openapi::document()).into_response()
 }
 
 async fn not_found(uri: Uri) -> ApiError {

@@ -1,0 +1,151 @@
+//! The API described: an OpenAPI 3.1 document generated from the handlers' annotations and the
+//! response types' schemas (utoipa), served at `/openapi.json`, and the one table of error
+//! codes. The test `tests/it/openapi.rs` holds the document to the router (the same routes)
+//! and to real responses (each validates against its schema).
+
+use utoipa::openapi::schema::{Object, Schema, Type};
+use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use super::*;
+
+/// Every error code the API answers with, its HTTP status, and when. Request codes come from
+/// [`crate::request::RequestError::code`], engine codes from
+/// [`crate::engine::EngineError::caller_code`]; the rest are the HTTP layer's own.
+pub const ERROR_CODES: &[(&str, u16, &str)] = &[
+    ("missing_query", 400, "`q` is absent"),
+    ("empty_query", 400, "`q` is only spaces"),
+    ("query_too_long", 400, "`q` is longer than the limit"),
+    ("invalid_k", 400, "`k` is not a number"),
+    ("invalid_offset", 400, "`offset` is not a number"),
+    ("invalid_ratio", 400, "`ratio` is not a number"),
+    ("invalid_rrf_k", 400, "`rrf_k` is not a number"),
+    ("invalid_explain", 400, "`explain` is not true or false"),
+    ("invalid_typos", 400, "`typos` is not true or false"),
+    ("invalid_prefix", 400, "`prefix` is not true or false"),
+    ("k_out_of_range", 400, "`k` is not from 1 to 100"),
+    ("offset_out_of_range", 400, "`offset` is not from 0 to 1000"),
+    (
+        "unknown_mode",
+        400,
+        "`mode` is not keyword, semantic or hybrid",
+    ),
+    ("unknown_kind", 400, "`kind` is not concept or comparison"),
+    (
+        "unknown_fusion",
+        400,
+        "`fusion` is not weighted, rrf or dbsf",
+    ),
+    ("ratio_out_of_range", 400, "`ratio` is not from 0 to 1"),
+    (
+        "rrf_k_out_of_range",
+        400,
+        "`rrf_k` is not above 0 and at most the limit",
+    ),
+    (
+        "conflicting_fusion",
+        400,
+        "a fusion constant that does not belong to the fusion named",
+    ),
+    (
+        "invalid_filter",
+        400,
+        "`filter` is not `field:value,…` or an object of strings",
+    ),
+    (
+        "unknown_filter_field",
+        400,
+        "`filter` names a field no page has",
+    ),
+    ("empty_under", 400, "`under` is empty"),
+    ("unknown_under", 400, "`under` names no page"),
+    (
+        "invalid_query_string",
+        400,
+        "the query string does not parse (repeated or unknown field)",
+    ),
+    (
+        "malformed_json",
+        400,
+        "the body is not the JSON object described",
+    ),
+    (
+        "invalid_field",
+        422,
+        "a body field has the wrong type or is unknown",
+    ),
+    ("body_too_large", 413, "the body is larger than 16 KiB"),
+    (
+        "unsupported_media_type",
+        415,
+        "the body is not `application/json`",
+    ),
+    ("unknown_concept", 404, "no page has that id"),
+    ("not_found", 404, "no such route"),
+    (
+        "method_not_allowed",
+        405,
+        "the route does not take that method",
+    ),
+    (
+        "internal",
+        500,
+        "the service failed; the message says where",
+    ),
+];
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "landscape",
+        description = "Hybrid (BM25 + vector) search over a corpus of pages, with direct answers from their concept graph. Every error is `{\"error\": {\"code\", \"message\"}}`; the codes are listed in the `ErrorDetail` schema."
+    ),
+    paths(
+        search_get,
+        search_post,
+        answer,
+        concept_list,
+        concept,
+        health,
+        openapi_json,
+        web::index,
+        concept_view,
+        web::app_css,
+        web::app_js,
+        web::widget_js,
+    ),
+    modifiers(&ErrorCodes)
+)]
+pub struct ApiDoc;
+
+/// Lists [`ERROR_CODES`] as the values of `ErrorDetail.code`.
+struct ErrorCodes;
+
+impl Modify for ErrorCodes {
+    fn modify(&self, doc: &mut Document) {
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(detail))) = components.schemas.get_mut("ErrorDetail")
+        else {
+            return;
+        };
+        let codes: Vec<&str> = ERROR_CODES.iter().map(|(code, _, _)| *code).collect();
+        let mut code = Object::with_type(Type::String);
+        code.enum_values = Some(codes.into_iter().map(Into::into).collect());
+        code.description = Some(
+            ERROR_CODES
+                .iter()
+                .map(|(c, status, when)| format!("`{c}` ({status}): {when}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        detail.properties.insert("code".into(), code.into());
+    }
+}
+
+/// The document as served.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,200 @@
+//! The API's description against the API: `/openapi.json` lists exactly the routes the
+//! router serves, and real responses (answers, pages, errors) validate against the schemas the
+//! document gives them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use landscape::http::{openapi, router, served_routes};
+
+use crate::search::builtin;
+
+/// Sends one request through the router (no socket: axum's `oneshot`).
+async fn send(app: &axum::Router, method: Method, uri: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    let body = match body {
+        Some(b) => {
+            request = request.header("content-type", "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn document() -> Value {
+    serde_json::to_value(openapi::document()).unwrap()
+}
+
+/// A concrete request path for a documented path (`{id}` filled in).
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "gpt-4")
+}
+
+#[tokio::test]
+async fn the_document_lists_exactly_the_routes_served() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "put", "delete", "patch"].contains(&k.as_str()))
+                .map(move |m| (path.clone(), m.to_uppercase()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = served_routes()
+        .into_iter()
+        .map(|(path, method)| (path, method.to_string()))
+        .collect();
+    assert_eq!(documented, served);
+
+    // And each is really answered by the router: no `not_found`, no `method_not_allowed`.
+    let app = router(Arc::new(builtin().engine()));
+    for (path, method) in &served {
+        let uri = match path.as_str() {
+            "/search" | "/answer" if method == "GET" => format!("{path}?q=gpt-4"),
+            p => concrete(p),
+        };
+        let body = (method == "POST").then(|| json!({"q": "gpt-4"}));
+        let (status, value) = send(&app, method.parse().unwrap(), &uri, body).await;
+        assert_eq!(status, 200, "{method} {uri}: {value}");
+    }
+    let (_, served_doc) = send(&app, Method::GET, "/openapi.json", None).await;
+    assert_eq!(served_doc, doc);
+}
+
+/// The schema the document gives the JSON response of `method path` with `status`, as a
+/// standalone JSON Schema (the components travel along, so `$ref`s resolve).
+fn response_schema(doc: &Value, path: &str, method: &str, status: u16) -> Value {
+    let schema = &doc["paths"][path][method]["responses"][status.to_string()]["content"]
+        ["application/json"]["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {path} {status} has no JSON schema"
+    );
+    json!({"allOf": [schema], "components": doc["components"]})
+}
+
+fn schema_errors(doc: &Value, path: &str, method: &str, status: u16, body: &Value) -> Vec<String> {
+    let schema = response_schema(doc, path, method, status);
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn assert_valid(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
+    let errors = schema_errors(doc, path, method, status, body);
+    assert!(errors.is_empty(), "{method} {path} {status}: {errors:#?}");
+}
+
+/// The schemas do constrain: a response missing a required field, with a field of the wrong
+/// type, or with an undocumented error code fails.
+#[tokio::test]
+async fn the_schemas_refuse_what_the_api_never_sends() {
+    let doc = document();
+    let app = router(Arc::new(builtin().engine()));
+    let (_, mut body) = send(&app, Method::GET, "/search?q=is+gpt4+generative+ai", None).await;
+    assert_valid(&doc, "/search", "get", 200, &body);
+    body["results"][0]["score"] = json!("high");
+    assert!(!schema_errors(&doc, "/search", "get", 200, &body).is_empty());
+    body.as_object_mut().unwrap().remove("results");
+    assert!(!schema_errors(&doc, "/search", "get", 200, &body).is_empty());
+    let made_up = json!({"error": {"code": "teapot", "message": "short and stout"}});
+    assert!(!schema_errors(&doc, "/search", "get", 400, &made_up).is_empty());
+}
+
+#[tokio::test]
+async fn real_responses_validate_against_their_schemas() {
+    let doc = document();
+    let app = router(Arc::new(builtin().engine()));
+    // Each of these answers a different shape: a yes with a path and citations and
+    // explanations, a comparison, a definition, a plain search, a filtered empty search.
+    let cases: &[(&str, &str, u16)] = &[
+        (
+            "/search",
+            "/search?q=is+gpt4+generative+ai&explain=true",
+            200,
+        ),
+        ("/search", "/search?q=gpt-4+vs+bert&k=3", 200),
+        (
+            "/search",
+            "/search?q=what+is+tokenization&mode=keyword",
+            200,
+        ),
+        ("/search", "/search?q=is+a+toaster+a+transformer", 200),
+        (
+            "/search",
+            "/search?q=attention&kind=comparison&under=deep-learning",
+            200,
+        ),
+        ("/answer", "/answer?q=is+bert+an+llm&explain=true", 200),
+        ("/answer", "/answer?q=kubernetes", 200),
+        ("/concepts/{id}", "/concepts/gpt-4", 200),
+        ("/concepts", "/concepts", 200),
+        ("/healthz", "/healthz", 200),
+        ("/search", "/search?q=x&k=0", 400),
+        ("/search", "/search?q=x&typos=some", 400),
+        ("/search", "/search?q=x&under=unicorn", 400),
+        ("/search", "/search?q=x&filter=colour:red", 400),
+        ("/search", "/search?q=x&q=y", 400),
+        ("/answer", "/answer", 400),
+        ("/concepts/{id}", "/concepts/unicorn", 404),
+    ];
+    for &(path, uri, status) in cases {
+        let (got, body) = send(&app, Method::GET, uri, None).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert_valid(&doc, path, "get", status, &body);
+    }
+    let posts: &[(Value, u16)] = &[
+        (
+            json!({"q": "is gpt4 generative ai", "k": 2, "filter": {"group": "models-and-products"}}),
+            400,
+        ),
+        (
+            json!({"q": "is gpt4 generative ai", "k": 2, "kind": "concept"}),
+            200,
+        ),
+        (json!({"q": "x", "k": "ten"}), 422),
+        (json!({"q": "x", "offset": 5000}), 400),
+    ];
+    for (body, status) in posts {
+        let (got, value) = send(&app, Method::POST, "/search", Some(body.clone())).await;
+        assert_eq!(got, *status, "{body}: {value}");
+        assert_valid(&doc, "/search", "post", *status, &value);
+    }
+}
+
+/// Every code the API answers with is in the one table, once.
+#[test]
+fn error_codes_are_listed_once() {
+    let codes: Vec<&str> = openapi::ERROR_CODES.iter().map(|c| c.0).collect();
+    let unique: BTreeSet<&str> = codes.iter().copied().collect();
+    assert_eq!(unique.len(), codes.len());
+    for (code, status, _) in openapi::ERROR_CODES {
+        assert!((400..600).contains(status), "{code}");
+    }
+}
