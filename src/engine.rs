@@ -355,6 +355,9 @@ pub struct Engine {
     model: Arc<dyn Embed>,
     analyzer: TextAnalyzer,
     query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
+    /// Query texts the model has embedded since the engine opened (cache hits not counted):
+    /// what search-as-you-type must keep low, reported by `/healthz`.
+    embedded: std::sync::atomic::AtomicU64,
     config: EngineConfig,
     /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
     page_chunks: HashMap<String, Range<usize>>,
@@ -416,6 +419,7 @@ impl Engine {
             vectors,
             model,
             analyzer: keyword::analyzer(language),
+            embedded: std::sync::atomic::AtomicU64::new(0),
             query_vectors: Mutex::new(LruCache::new(
                 NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -466,6 +470,8 @@ impl Engine {
                 return Ok(v.clone());
             }
         }
+        self.embedded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut vectors = self.model.embed(&[query.to_string()], 1)?;
         let v = Arc::new(
             vectors
@@ -535,6 +541,23 @@ impl Engine {
         question: &QueryText,
         explain: bool,
     ) -> Result<Option<Answer>, EngineError> {
+        self.answer_with(question, explain, true)
+    }
+
+    /// How many query texts the model has embedded since the engine opened.
+    pub fn query_embeddings(&self) -> u64 {
+        self.embedded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// [`Engine::answer`]; without `use_model`, names that no title or alias covers stay
+    /// unresolved instead of being looked up by meaning, so that a keyword-mode search (what
+    /// the search box sends on every keystroke) never waits for the model.
+    fn answer_with(
+        &self,
+        question: &QueryText,
+        explain: bool,
+        use_model: bool,
+    ) -> Result<Option<Answer>, EngineError> {
         if !self.has_concepts {
             return Ok(None);
         }
@@ -566,7 +589,7 @@ impl Engine {
             corpus: &self.pages,
             names: &self.names,
             analyzer: &self.analyzer,
-            search: Some(&search),
+            search: if use_model { Some(&search) } else { None },
         };
         answer::answer(&context, question.as_str(), explain)
     }
@@ -591,7 +614,8 @@ impl Engine {
         };
         let mut response =
             self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
-        response.answer = self.answer(request.query(), request.explain())?;
+        let use_model = request.mode() != Mode::Keyword;
+        response.answer = self.answer_with(request.query(), request.explain(), use_model)?;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
     }

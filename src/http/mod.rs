@@ -530,6 +530,9 @@ struct Health<'a> {
     /// Metadata fields searches can filter on, with how many pages have each.
     #[schema(value_type = BTreeMap<String, usize>)]
     filters: &'a BTreeMap<String, usize>,
+    /// Query texts embedded by the model since the service started (cache hits not
+    /// counted): what search-as-you-type keeps low.
+    query_embeddings: u64,
 }
 
 #[utoipa::path(
@@ -549,6 +552,7 @@ async fn health(State(state): State<AppState>) -> Response {
         model: &engine.model().id,
         semantic: engine.has_semantic(),
         filters: engine.filter_fields(),
+        query_embeddings: engine.query_embeddings(),
     })
     .into_response()
 }

@@ -195,3 +195,25 @@ fn exact_words_rank_above_their_completions_and_are_not_corrected() {
         .with_mode(Mode::Keyword);
     assert_eq!(ids(&engine.search(&request).unwrap()), vec!["lang"]);
 }
+
+/// What the search box sends on each keystroke (keyword mode) never runs the embedding model,
+/// answer included; the full search after the pause embeds the question once, and a repeat is
+/// served from the query cache.
+#[test]
+fn keystrokes_in_keyword_mode_never_run_the_model() {
+    let engine = builtin().engine();
+    let question = "is gpt4 generative ai";
+    for end in 1..=question.len() {
+        let request = SearchRequest::new(&question[..end])
+            .unwrap()
+            .with_mode(Mode::Keyword);
+        engine.search(&request).unwrap();
+    }
+    assert_eq!(engine.query_embeddings(), 0);
+    let full = SearchRequest::new(question).unwrap();
+    let response = engine.search(&full).unwrap();
+    assert_eq!(ids(&response).first(), Some(&"gpt-4"));
+    assert_eq!(engine.query_embeddings(), 1);
+    engine.search(&full).unwrap();
+    assert_eq!(engine.query_embeddings(), 1);
+}
