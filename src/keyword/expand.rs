@@ -230,10 +230,17 @@ pub fn plan(
                 completes,
             );
         }
-        if !words.iter().any(|(w, _)| w.term == query_word.term)
-            || !query_word.expansions.is_empty()
-        {
-            words.push((query_word, stop));
+        // A repeated word counts once; a repeat that is the half-typed last word brings its
+        // completions to the first.
+        match words.iter_mut().find(|(w, _)| w.term == query_word.term) {
+            Some((first, _)) => {
+                for e in query_word.expansions {
+                    if !first.terms().any(|t| t == e.term) {
+                        first.expansions.push(e);
+                    }
+                }
+            }
+            None => words.push((query_word, stop)),
         }
     }
     if words.iter().all(|(_, stop)| *stop) {
@@ -305,4 +312,24 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         out.push(token.text.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyword::analyzer;
+
+    #[test]
+    fn without_a_vocabulary_words_stand_for_themselves() {
+        let words = plan(
+            "What is the Attention attention mechanism",
+            &analyzer(Language::English),
+            Language::English,
+            None,
+            Spelling::default(),
+        );
+        let terms: Vec<&str> = words.iter().map(|w| w.term.as_str()).collect();
+        assert_eq!(terms, ["attent", "mechan"]);
+        assert!(words.iter().all(|w| w.expansions.is_empty() && w.known));
+    }
 }
