@@ -4,6 +4,7 @@
 mod common;
 
 mod answers;
+mod browser;
 mod builtin_corpus;
 mod chunking;
 mod corpus_errors;
