@@ -462,5 +462,6 @@ const QUICK_K = 8, FULL_K = 10;
   }
 
   loadConcepts();
-  health().then(fromUrl);
+  // A visitor may type before /healthz answers; the address must not wipe what they typed.
+  health().then(() => { if (!input.value || new URLSearchParams(location.search).get('q')) fromUrl(); else changed(true); });
 })();
