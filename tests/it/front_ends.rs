@@ -454,3 +454,55 @@ async fn only_configured_origins_get_cors_headers() {
         assert!(err.contains("is not an origin"), "{bad}: {err}");
     }
 }
+
+/// The concept view: the page's Markdown as HTML (headings carry the index's anchors, so a
+/// result's link lands on them), its ancestry and relations as links to other views, and
+/// nothing a page could smuggle in as markup.
+#[tokio::test]
+async fn the_concept_view_renders_the_page_and_links_its_graph() {
+    use landscape::http::{router_with, HttpOptions};
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let options = HttpOptions {
+        corpus_dir: Some(corpus),
+        ..HttpOptions::default()
+    };
+    let engine = Arc::new(crate::search::builtin().engine());
+    let app = router_with(engine.clone(), &options);
+    let fetch = |uri: &str| {
+        let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+                .await
+                .unwrap();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    let (status, html) = fetch("/c/gpt-4").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>GPT-4</h1>"), "{html}");
+    // The anchors every search result of this page links to exist on it.
+    let page = engine.page("gpt-4").unwrap();
+    for section in page.sections.iter().filter(|s| s.level > 0) {
+        assert!(
+            html.contains(&format!("id=\"{}\"", section.anchor)),
+            "{}",
+            section.anchor
+        );
+    }
+    // Breadcrumbs down to it, and its relations as links.
+    assert!(
+        html.contains("<a href=\"/c/generative-ai\">"),
+        "breadcrumbs"
+    );
+    assert!(
+        html.contains("href=\"/c/transformer\""),
+        "uses: transformer"
+    );
+    assert!(!html.contains("{{"), "every placeholder filled");
+    let (status, body) = fetch("/c/unicorn").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("unknown_concept"), "{body}");
+}
