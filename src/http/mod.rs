@@ -417,6 +417,15 @@ struct PageView<'a> {
     referenced_by: BTreeMap<&'static str, &'a [String]>,
 }
 
+/// The 404 of both page routes.
+fn unknown_concept(id: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "unknown_concept",
+        message: format!("no page with id `{id}`"),
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/concepts/{id}",
@@ -431,12 +440,7 @@ struct PageView<'a> {
 async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let pages = state.engine.pages();
     let Some(page) = pages.get(&id) else {
-        return ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "unknown_concept",
-            message: format!("no page with id `{id}`"),
-        }
-        .into_response();
+        return unknown_concept(&id).into_response();
     };
     let graph = pages.graph();
     let referenced_by = graph
@@ -501,16 +505,11 @@ async fn concept_list(State(state): State<AppState>) -> Response {
 async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let pages = state.engine.pages();
     let Some(page) = pages.get(&id) else {
-        return ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "unknown_concept",
-            message: format!("no page with id `{id}`"),
-        }
-        .into_response();
+        return unknown_concept(&id).into_response();
     };
     let dir = state.corpus_dir.as_deref().map(|d| d.as_path());
     axum::response::Html(web::render::concept_page(
-        web::CONCEPT_HTML,
+        &web::CONCEPT_HTML,
         pages,
         page,
         dir,

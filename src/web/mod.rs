@@ -8,13 +8,24 @@
 //! `assets/widget.js` set the rhythm, and `scripts/typing-load.py` replays it
 //! (BENCHMARKS.md, "As you type").
 
+use std::sync::LazyLock;
+
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 pub mod render;
 
-pub const INDEX_HTML: &str = include_str!("assets/index.html");
-pub const CONCEPT_HTML: &str = include_str!("assets/concept.html");
+const INDEX_TEMPLATE: &str = include_str!("assets/index.html");
+const CONCEPT_TEMPLATE: &str = include_str!("assets/concept.html");
+/// The search form both pages open with (`{{search}}` in their templates).
+const SEARCH_FORM: &str = include_str!("assets/search-form.html");
+
+/// The search page, its form in place.
+pub static INDEX_HTML: LazyLock<String> =
+    LazyLock::new(|| INDEX_TEMPLATE.replace("{{search}}", SEARCH_FORM));
+/// The concept view's template, its form in place; [`render::concept_page`] fills the rest.
+pub static CONCEPT_HTML: LazyLock<String> =
+    LazyLock::new(|| CONCEPT_TEMPLATE.replace("{{search}}", SEARCH_FORM));
 pub const APP_CSS: &str = include_str!("assets/app.css");
 pub const APP_JS: &str = include_str!("assets/app.js");
 pub const WIDGET_JS: &str = include_str!("assets/widget.js");
@@ -43,7 +54,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     responses((status = 200, content_type = "text/html", body = String))
 )]
 pub async fn index() -> Html<&'static str> {
-    Html(INDEX_HTML)
+    Html(INDEX_HTML.as_str())
 }
 
 /// `GET /assets/app.css`.
