@@ -348,6 +348,8 @@ impl Parts {
 /// A live generation, ready to search.
 pub struct Engine {
     generation: String,
+    /// The claim on the generation's files while this engine (any clone of its `Arc`) lives.
+    lease: Option<crate::store::Lease>,
     pages: Corpus,
     chunks: Vec<Chunk>,
     keyword: Box<dyn KeywordRetriever>,
@@ -383,7 +385,17 @@ impl Engine {
         config: EngineConfig,
     ) -> Result<Engine, EngineError> {
         let parts = Parts::embedded(store, model.identity(), &config)?;
-        Ok(Engine::from_parts(parts, model, config))
+        let lease = match store.lease(&parts.generation) {
+            Ok(lease) => Some(lease),
+            Err(e) => {
+                // A read-only index folder: serving still works, sweeping cannot see us.
+                tracing::warn!(error = %e, "cannot lease the generation");
+                None
+            }
+        };
+        let mut engine = Engine::from_parts(parts, model, config);
+        engine.lease = lease;
+        Ok(engine)
     }
 
     /// Assembles an engine from any retrievers: the seam for other backends.
@@ -406,6 +418,7 @@ impl Engine {
             .map(|r| (chunks[r.start].concept.clone(), r))
             .collect();
         Engine {
+            lease: None,
             chunk_terms: (0..chunks.len()).map(|_| OnceLock::new()).collect(),
             has_concepts: pages.pages().iter().any(|p| p.concept),
             filter_fields: crate::filter::fields_of(pages.pages()),
@@ -542,6 +555,23 @@ impl Engine {
         explain: bool,
     ) -> Result<Option<Answer>, EngineError> {
         self.answer_with(question, explain, true)
+    }
+
+    /// Whether the model embeds a text now (for readiness probes): the query cache is
+    /// bypassed, so a broken runtime cannot hide behind cached vectors. A keyword-only engine
+    /// needs no model and is ready.
+    pub fn model_answers(&self) -> Result<(), EngineError> {
+        if self.vectors.is_none() {
+            return Ok(());
+        }
+        let vectors = self.model.embed(&["ready".to_string()], 1)?;
+        match vectors.first() {
+            Some(v) if v.len() == self.model.identity().dimensions => Ok(()),
+            _ => Err(EmbedError::Inference(
+                "the model returned no vector of the right size".into(),
+            )
+            .into()),
+        }
     }
 
     /// How many query texts the model has embedded since the engine opened.

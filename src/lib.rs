@@ -23,6 +23,7 @@ pub mod fusion;
 pub mod http;
 pub mod indexer;
 pub mod keyword;
+pub mod live;
 pub mod named;
 pub mod request;
 pub mod retrieve;

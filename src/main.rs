@@ -15,6 +15,7 @@ use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner::{self, ModeSpec};
 use landscape::http::HttpOptions;
 use landscape::indexer::{self, Refresh};
+use landscape::live::LiveEngine;
 use landscape::request::{RequestDefaults, TextParams};
 use landscape::store::Store;
 use landscape::tuning::Tuning;
@@ -424,7 +425,13 @@ fn serve(paths: &Paths, tuning: &Tuning, addr: &str, cors_origins: &[String]) ->
     // Checked before the model loads, so a bad origin fails at once.
     let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
     options.corpus_dir = Some(paths.corpus.clone());
-    let engine = Arc::new(open_engine(paths, tuning)?);
+    let model = Arc::new(paths.model()?);
+    refresh(paths, tuning, &model, false, true)?;
+    let store = Store::new(&paths.index);
+    let config = tuning.engine_config(paths.profile()?);
+    let engine = Arc::new(Engine::open(&store, model.clone(), config)?);
+    // Each generation that goes live later (`landscape index`) is served without a restart.
+    let live = Arc::new(LiveEngine::watching(engine.clone(), store, model, config));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -437,7 +444,7 @@ fn serve(paths: &Paths, tuning: &Tuning, addr: &str, cors_origins: &[String]) ->
             "serving {} on http://{local}/search?q=...",
             engine.generation()
         );
-        landscape::http::serve(listener, engine, options, shutdown_signal()).await?;
+        landscape::http::serve(listener, live, options, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })

@@ -226,9 +226,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Claims `generation` for a reader (a server that has it loaded) until the lease drops:
+    /// sweeping leaves a leased generation's files alone, so a server that has not yet
+    /// switched to the new generation never loses the one it serves.
+    pub fn lease(&self, generation: &str) -> Result<Lease, StoreError> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = self.root.join(generation).join(READERS);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("{}.{n}", std::process::id()));
+        fs::write(&path, b"").map_err(io(&path))?;
+        Ok(Lease { path })
+    }
+
     /// Removes generations that are neither live nor the newest complete one before it (kept
-    /// so that an operator can roll back by hand). Runs under the build lock, after a commit;
-    /// a process still serving an older generation keeps its open files (Unix semantics).
+    /// so that an operator can roll back by hand) nor leased by a running reader
+    /// ([`Store::lease`]). Runs under the build lock, after a commit.
     fn sweep(&self, current: Option<&str>) -> Result<(), StoreError> {
         let gens = self.generations()?;
         let current_n = gens
@@ -247,11 +260,50 @@ impl Store {
                 continue;
             }
             let dir = self.root.join(&name);
+            if has_live_readers(&dir) {
+                tracing::info!(generation = %name, "kept: a running server still reads it");
+                continue;
+            }
             tracing::info!(generation = %name, "removing old or unfinished generation");
             fs::remove_dir_all(&dir).map_err(io(&dir))?;
         }
         Ok(())
     }
+}
+
+/// Where a generation's readers leave their leases: one empty file per lease, named
+/// `<pid>.<n>`.
+const READERS: &str = "readers";
+
+/// A reader's claim on a generation ([`Store::lease`]); released on drop.
+#[derive(Debug)]
+pub struct Lease {
+    path: PathBuf,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether a live process holds a lease on the generation in `dir`. Leases of processes that
+/// died (killed before they could drop them) are removed and do not count.
+fn has_live_readers(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir.join(READERS)) else {
+        return false;
+    };
+    let mut live = false;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.split('.').next().unwrap_or_default();
+        if !pid.is_empty() && Path::new("/proc").join(pid).exists() {
+            live = true;
+        } else {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    live
 }
 
 /// A generation folder that passed verification.

@@ -23,6 +23,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::corpus::Page;
 use crate::engine::Engine;
+use crate::live::LiveEngine;
 use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
 use crate::web;
 
@@ -102,7 +103,8 @@ struct AnswerQuery {
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
-    pub engine: Arc<Engine>,
+    /// The engine being served; replaced between requests when a new generation goes live.
+    pub live: Arc<LiveEngine>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -145,9 +147,21 @@ impl HttpOptions {
     }
 }
 
+impl AppState {
+    /// The engine one request is answered by, start to end.
+    fn engine(&self) -> Arc<Engine> {
+        self.live.get()
+    }
+}
+
 /// The service's routes with their limits and layers, with default options.
 pub fn router(engine: Arc<Engine>) -> Router {
     router_with(engine, &HttpOptions::default())
+}
+
+/// [`router_live`] over an engine that is never replaced.
+pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
+    router_live(Arc::new(LiveEngine::fixed(engine)), options)
 }
 
 /// The router's routes, and each route's path and method as the OpenAPI document names them:
@@ -189,6 +203,7 @@ fn routes() -> Routes {
         // Page ids of a site are paths (`docs/install`), so the id is the rest of the path.
         .get("/concepts/{*id}", concept)
         .get("/healthz", health)
+        .get("/readyz", ready)
         .get("/openapi.json", openapi_json)
         .get("/", web::index)
         .get("/c/{*id}", concept_view)
@@ -203,7 +218,7 @@ pub fn served_routes() -> Vec<(String, Method)> {
 }
 
 /// The service's routes with their limits and layers.
-pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
+pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
     let router = routes()
         .router
         .fallback(not_found)
@@ -219,7 +234,7 @@ pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(AppState {
-            engine,
+            live,
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {
@@ -235,16 +250,22 @@ pub fn router_with(engine: Arc<Engine>, options: &HttpOptions) -> Router {
     )
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// Serves on `listener` until `shutdown` resolves, then lets requests in flight finish;
+/// meanwhile switches to each new generation that goes live ([`crate::live::watch`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    engine: Arc<Engine>,
+    live: Arc<LiveEngine>,
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with(engine, &options))
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(crate::live::watch(live.clone(), stopped));
+    let served = axum::serve(listener, router_live(live, &options))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop.send(true);
+    let _ = watcher.await;
+    served
 }
 
 #[utoipa::path(
@@ -263,9 +284,10 @@ async fn search_get(
     State(state): State<AppState>,
     params: Result<Query<TextParams>, QueryRejection>,
 ) -> Response {
-    let request = params
-        .map_err(query_string_rejected)
-        .and_then(|Query(p)| Ok(p.parse()?.validate_with(state.engine.request_defaults())?));
+    let request = params.map_err(query_string_rejected).and_then(|Query(p)| {
+        Ok(p.parse()?
+            .validate_with(state.engine().request_defaults())?)
+    });
     run_search(state, request).await
 }
 
@@ -303,7 +325,7 @@ async fn search_post(
                 e.body_text()
             },
         })
-        .and_then(|Json(b)| Ok(b.validate_with(state.engine.request_defaults())?));
+        .and_then(|Json(b)| Ok(b.validate_with(state.engine().request_defaults())?));
     run_search(state, request).await
 }
 
@@ -312,7 +334,7 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    let engine = state.engine.clone();
+    let engine = state.engine();
     blocking("search", move || {
         let mut response = engine.search(&request)?;
         if let Some(answer) = &mut response.answer {
@@ -381,7 +403,7 @@ async fn answer(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let engine = state.engine.clone();
+    let engine = state.engine();
     blocking("answer", move || {
         let mut answer = engine.answer(&question, explain)?;
         if let Some(answer) = &mut answer {
@@ -438,7 +460,8 @@ fn unknown_concept(id: &str) -> ApiError {
     )
 )]
 async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pages = state.engine.pages();
+    let engine = state.engine();
+    let pages = engine.pages();
     let Some(page) = pages.get(&id) else {
         return unknown_concept(&id).into_response();
     };
@@ -475,8 +498,8 @@ struct PageEntry<'a> {
     responses((status = 200, body = Vec<PageEntry>))
 )]
 async fn concept_list(State(state): State<AppState>) -> Response {
-    let mut pages: Vec<PageEntry> = state
-        .engine
+    let engine = state.engine();
+    let mut pages: Vec<PageEntry> = engine
         .pages()
         .pages()
         .iter()
@@ -503,7 +526,8 @@ async fn concept_list(State(state): State<AppState>) -> Response {
     )
 )]
 async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pages = state.engine.pages();
+    let engine = state.engine();
+    let pages = engine.pages();
     let Some(page) = pages.get(&id) else {
         return unknown_concept(&id).into_response();
     };
@@ -542,7 +566,7 @@ struct Health<'a> {
     responses((status = 200, body = Health))
 )]
 async fn health(State(state): State<AppState>) -> Response {
-    let engine = &state.engine;
+    let engine = state.engine();
     Json(Health {
         status: "ok",
         generation: engine.generation(),
@@ -554,6 +578,47 @@ async fn health(State(state): State<AppState>) -> Response {
         query_embeddings: engine.query_embeddings(),
     })
     .into_response()
+}
+
+/// Ready for traffic: a verified generation is loaded (the engine exists only then) and the
+/// model embeds a text now.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ready {
+    status: &'static str,
+    generation: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "service",
+    summary = "Ready for traffic: a generation is loaded and the model answers",
+    responses(
+        (status = 200, body = Ready),
+        (status = 503, description = "`not_ready`: the model does not answer", body = ErrorBody),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> Response {
+    let engine = state.engine();
+    let checked = tokio::task::spawn_blocking({
+        let engine = engine.clone();
+        move || engine.model_answers()
+    })
+    .await;
+    match checked {
+        Ok(Ok(())) => Json(Ready {
+            status: "ready",
+            generation: engine.generation().to_string(),
+        })
+        .into_response(),
+        Ok(Err(e)) => ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "not_ready",
+            message: e.to_string(),
+        }
+        .into_response(),
+        Err(e) => internal(format!("the readiness check failed: {e}")),
+    }
 }
 
 /// This API's description.

@@ -108,6 +108,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         concept_list,
         concept,
         health,
+        ready,
         openapi_json,
         web::index,
         concept_view,

@@ -288,7 +288,9 @@ impl Servers {
         let (api_listener, api) = bind().await;
         let (second_listener, second) = bind().await;
         let (third_listener, third) = bind().await;
-        let engine = Arc::new(crate::search::builtin().engine());
+        let engine = Arc::new(landscape::live::LiveEngine::fixed(Arc::new(
+            crate::search::builtin().engine(),
+        )));
         let mut options =
             landscape::http::HttpOptions::with_cors_origins(std::slice::from_ref(&second)).unwrap();
         options.corpus_dir = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"));

@@ -17,7 +17,7 @@ struct Server {
 async fn start() -> Server {
     let site = Site::zoo();
     site.build();
-    let engine = Arc::new(site.engine());
+    let engine = Arc::new(landscape::live::LiveEngine::fixed(Arc::new(site.engine())));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

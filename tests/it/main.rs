@@ -16,6 +16,7 @@ mod http_api;
 mod metrics;
 mod openapi;
 mod rebuild;
+mod reload;
 mod search;
 mod sites;
 mod spelling;

@@ -156,6 +156,7 @@ async fn real_responses_validate_against_their_schemas() {
         ("/concepts/{id}", "/concepts/gpt-4", 200),
         ("/concepts", "/concepts", 200),
         ("/healthz", "/healthz", 200),
+        ("/readyz", "/readyz", 200),
         ("/search", "/search?q=x&k=0", 400),
         ("/search", "/search?q=x&typos=some", 400),
         ("/search", "/search?q=x&under=unicorn", 400),

@@ -199,3 +199,40 @@ fn manifest_records_what_shaped_the_index_and_edits_reuse_the_cache() {
         ]
     );
 }
+
+/// A generation a running server still reads (it holds a lease) is not swept until the lease
+/// is dropped; a lease left by a process that died does not keep it.
+#[test]
+fn leased_generations_survive_sweeping_until_released() {
+    let site = Site::zoo();
+    let first = site.build().manifest.generation;
+    let lease = site.store().lease(&first).unwrap();
+    let generations = || -> Vec<String> {
+        let mut gens: Vec<String> = std::fs::read_dir(&site.index)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("gen-"))
+            .collect();
+        gens.sort();
+        gens
+    };
+    let rebuild = |note: &str| {
+        let cat = site.corpus.join("cat.md");
+        let text = std::fs::read_to_string(&cat).unwrap();
+        std::fs::write(&cat, text.replace("purrs", &format!("purrs {note}"))).unwrap();
+        site.build().manifest.generation
+    };
+    rebuild("softly");
+    let third = rebuild("gently");
+    assert!(generations().contains(&first), "leased: kept");
+    drop(lease);
+    let fourth = rebuild("calmly");
+    assert_eq!(generations(), vec![third, fourth.clone()]);
+    // A lease file whose process is gone (pid far beyond any live one) does not count.
+    let readers = site.index.join(&fourth).join("readers");
+    std::fs::create_dir_all(&readers).unwrap();
+    std::fs::write(readers.join("4194303.0"), b"").unwrap();
+    rebuild("warmly");
+    rebuild("kindly");
+    assert!(!generations().contains(&fourth));
+}
