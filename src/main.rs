@@ -60,6 +60,10 @@ enum Command {
             value_delimiter = ','
         )]
         cors_origins: Vec<String>,
+        /// Searches and answers computed at once; more are refused with 503 and Retry-After
+        /// [default: 8 per core].
+        #[arg(long, env = "LANDSCAPE_MAX_IN_FLIGHT")]
+        max_in_flight: Option<usize>,
     },
     /// Check the corpus against the house rules and the spec lists; exits non-zero on problems.
     Check {
@@ -255,7 +259,8 @@ fn main() -> Result<()> {
             tuning,
             addr,
             cors_origins,
-        } => serve(&paths, &tuning, &addr, &cors_origins),
+            max_in_flight,
+        } => serve(&paths, &tuning, &addr, &cors_origins, max_in_flight),
         Command::Check {
             corpus,
             base_url,
@@ -421,10 +426,19 @@ fn eval(
     Ok(())
 }
 
-fn serve(paths: &Paths, tuning: &Tuning, addr: &str, cors_origins: &[String]) -> Result<()> {
+fn serve(
+    paths: &Paths,
+    tuning: &Tuning,
+    addr: &str,
+    cors_origins: &[String],
+    max_in_flight: Option<usize>,
+) -> Result<()> {
     // Checked before the model loads, so a bad origin fails at once.
     let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
     options.corpus_dir = Some(paths.corpus.clone());
+    if let Some(n) = max_in_flight {
+        options.engine_slots = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+    }
     let model = Arc::new(paths.model()?);
     refresh(paths, tuning, &model, false, true)?;
     let store = Store::new(&paths.index);

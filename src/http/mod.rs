@@ -105,12 +105,14 @@ struct AnswerQuery {
 pub struct AppState {
     /// The engine being served; replaced between requests when a new generation goes live.
     pub live: Arc<LiveEngine>,
+    /// Permits for engine work ([`HttpOptions::engine_slots`]).
+    pub slots: Arc<tokio::sync::Semaphore>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 /// Settings of the HTTP front end.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpOptions {
     /// Origins (`https://docs.example.org`) whose pages may call this API from a browser. None
     /// by default: a request from another origin gets no CORS headers, so browsers keep its
@@ -119,6 +121,28 @@ pub struct HttpOptions {
     /// The corpus folder, for rendering pages from their Markdown at `/c/{id}` (without it the
     /// view shows the indexed text).
     pub corpus_dir: Option<std::path::PathBuf>,
+    /// Searches and answers computed at once; one more is refused at once with 503 and
+    /// `Retry-After` instead of queueing CPU work without bound. Shared by every router made
+    /// with these options.
+    pub engine_slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// Engine work in flight per core: enough to keep both cores busy while requests arrive, few
+/// enough that a queued request waits tens of milliseconds, not seconds.
+pub const SLOTS_PER_CORE: usize = 8;
+
+/// Longest a search or answer may take before the caller gets a 503 `timeout`.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HttpOptions {
+            cors_origins: Vec::new(),
+            corpus_dir: None,
+            engine_slots: Arc::new(tokio::sync::Semaphore::new(SLOTS_PER_CORE * cores)),
+        }
+    }
 }
 
 impl HttpOptions {
@@ -142,7 +166,7 @@ impl HttpOptions {
             .collect::<Result<_, _>>()?;
         Ok(HttpOptions {
             cors_origins,
-            corpus_dir: None,
+            ..HttpOptions::default()
         })
     }
 }
@@ -235,6 +259,7 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
         .layer(TraceLayer::new_for_http())
         .with_state(AppState {
             live,
+            slots: options.engine_slots.clone(),
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {
@@ -278,6 +303,7 @@ pub async fn serve(
         (status = 200, body = crate::engine::SearchResponse),
         (status = 400, description = "A parameter is missing, malformed or out of range", body = ErrorBody),
         (status = 500, body = ErrorBody),
+        (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn search_get(
@@ -304,6 +330,7 @@ async fn search_get(
         (status = 415, description = "The body is not application/json", body = ErrorBody),
         (status = 422, description = "A field has the wrong type or is unknown", body = ErrorBody),
         (status = 500, body = ErrorBody),
+        (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn search_post(
@@ -335,7 +362,7 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Err(e) => return e.into_response(),
     };
     let engine = state.engine();
-    blocking("search", move || {
+    blocking(&state, "search", move || {
         let mut response = engine.search(&request)?;
         if let Some(answer) = &mut response.answer {
             answer.link(concept_link);
@@ -351,12 +378,32 @@ fn concept_link(id: &str) -> String {
 }
 
 /// Runs engine work (embedding, ranking: CPU, not I/O) off the async workers and turns its
-/// result into JSON, or into a 500 whose message names `what` failed.
+/// result into JSON, or into a 500 whose message names `what` failed. Work starts only with a
+/// free slot (else 503 `overloaded` at once) and holds it until it ends, even if the caller
+/// gave up; a caller waits at most [`REQUEST_TIMEOUT`] (then 503 `timeout`).
 async fn blocking<T: Serialize + Send + 'static>(
+    state: &AppState,
     what: &'static str,
     work: impl FnOnce() -> Result<T, crate::engine::EngineError> + Send + 'static,
 ) -> Response {
-    match tokio::task::spawn_blocking(work).await {
+    let Ok(slot) = state.slots.clone().try_acquire_owned() else {
+        return unavailable(
+            "overloaded",
+            format!("the service is busy ({what} refused); retry shortly"),
+        );
+    };
+    let task = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    });
+    let Ok(done) = tokio::time::timeout(REQUEST_TIMEOUT, task).await else {
+        tracing::warn!("{what} timed out");
+        return unavailable(
+            "timeout",
+            format!("the {what} took longer than {REQUEST_TIMEOUT:?}"),
+        );
+    };
+    match done {
         Ok(Ok(value)) => Json(value).into_response(),
         Ok(Err(e)) => match e.caller_code() {
             Some(code) => ApiError::bad(code, e.to_string()).into_response(),
@@ -384,6 +431,7 @@ async fn blocking<T: Serialize + Send + 'static>(
         (status = 200, body = Option<crate::answer::Answer>),
         (status = 400, body = ErrorBody),
         (status = 500, body = ErrorBody),
+        (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn answer(
@@ -404,7 +452,7 @@ async fn answer(
         Err(e) => return e.into_response(),
     };
     let engine = state.engine();
-    blocking("answer", move || {
+    blocking(&state, "answer", move || {
         let mut answer = engine.answer(&question, explain)?;
         if let Some(answer) = &mut answer {
             answer.link(concept_link);
@@ -412,6 +460,20 @@ async fn answer(
         Ok(answer)
     })
     .await
+}
+
+/// A 503 that says when to come back: the caller did nothing wrong.
+fn unavailable(code: &'static str, message: String) -> Response {
+    let mut response = ApiError {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code,
+        message,
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 fn internal(message: String) -> Response {

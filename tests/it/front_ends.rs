@@ -506,3 +506,37 @@ async fn the_concept_view_renders_the_page_and_links_its_graph() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("unknown_concept"), "{body}");
 }
+
+/// Engine work beyond the configured slots is refused at once with a 503 that says when to
+/// retry, not queued; the next request after a slot frees is served.
+#[tokio::test]
+async fn engine_work_beyond_the_slots_is_shed_with_retry_after() {
+    use landscape::http::{router_with, HttpOptions};
+    let options = HttpOptions {
+        engine_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        ..HttpOptions::default()
+    };
+    let app = router_with(engine(), &options);
+    let send = |uri: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
+            app.oneshot(request).await.unwrap()
+        }
+    };
+    let busy = options.engine_slots.clone().try_acquire_owned().unwrap();
+    for uri in ["/search?q=cat", "/answer?q=is+a+cat+an+animal"] {
+        let response = send(uri).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+        assert_eq!(response.headers()["retry-after"], "1");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "overloaded", "{body}");
+    }
+    // Pages and health need no engine slot.
+    assert_eq!(send("/healthz").await.status(), StatusCode::OK);
+    drop(busy);
+    assert_eq!(send("/search?q=cat").await.status(), StatusCode::OK);
+}
