@@ -480,12 +480,17 @@ impl Engine {
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
         if let Ok(mut cache) = self.query_vectors.lock() {
             if let Some(v) = cache.get(query) {
+                metrics::counter!("landscape_query_cache_hits_total").increment(1);
                 return Ok(v.clone());
             }
         }
+        metrics::counter!("landscape_query_cache_misses_total").increment(1);
         self.embedded
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let started = Instant::now();
         let mut vectors = self.model.embed(&[query.to_string()], 1)?;
+        metrics::histogram!("landscape_query_embedding_seconds")
+            .record(started.elapsed().as_secs_f64());
         let v = Arc::new(
             vectors
                 .pop()

@@ -28,6 +28,7 @@ use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
 use crate::web;
 
 pub mod openapi;
+pub mod prometheus;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -228,6 +229,7 @@ fn routes() -> Routes {
         .get("/concepts/{*id}", concept)
         .get("/healthz", health)
         .get("/readyz", ready)
+        .get("/metrics", metrics_text)
         .get("/openapi.json", openapi_json)
         .get("/", web::index)
         .get("/c/{*id}", concept_view)
@@ -243,6 +245,8 @@ pub fn served_routes() -> Vec<(String, Method)> {
 
 /// The service's routes with their limits and layers.
 pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
+    // Installed before the first request is counted.
+    let _ = prometheus::handle();
     let router = routes()
         .router
         .fallback(not_found)
@@ -256,6 +260,7 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
             }
             .into_response()
         }))
+        .layer(axum::middleware::from_fn(prometheus::track))
         .layer(TraceLayer::new_for_http())
         .with_state(AppState {
             live,
@@ -362,6 +367,8 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
         Err(e) => return e.into_response(),
     };
     let engine = state.engine();
+    let mode = format!("{:?}", request.mode()).to_lowercase();
+    metrics::counter!("landscape_searches_total", "mode" => mode).increment(1);
     blocking(&state, "search", move || {
         let mut response = engine.search(&request)?;
         if let Some(answer) = &mut response.answer {
@@ -464,6 +471,7 @@ async fn answer(
 
 /// A 503 that says when to come back: the caller did nothing wrong.
 fn unavailable(code: &'static str, message: String) -> Response {
+    metrics::counter!("landscape_requests_shed_total", "reason" => code).increment(1);
     let mut response = ApiError {
         status: StatusCode::SERVICE_UNAVAILABLE,
         code,
@@ -681,6 +689,18 @@ async fn ready(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(e) => internal(format!("the readiness check failed: {e}")),
     }
+}
+
+/// The service's metrics, for Prometheus.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    summary = "Metrics in the Prometheus text format",
+    responses((status = 200, content_type = "text/plain", body = String))
+)]
+async fn metrics_text(state: State<AppState>) -> Response {
+    prometheus::render(state).await
 }
 
 /// This API's description.

@@ -109,6 +109,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         concept,
         health,
         ready,
+        metrics_text,
         openapi_json,
         web::index,
         concept_view,

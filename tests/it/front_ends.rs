@@ -540,3 +540,39 @@ async fn engine_work_beyond_the_slots_is_shed_with_retry_after() {
     drop(busy);
     assert_eq!(send("/search?q=cat").await.status(), StatusCode::OK);
 }
+
+/// `/metrics` speaks Prometheus: requests by matched route (never the raw path), method and
+/// status with latency histograms, searches by mode, query embeddings, what is served.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_searches_by_mode() {
+    let app = landscape::http::router(engine());
+    let send = |uri: String| {
+        let app = app.clone();
+        async move {
+            let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    send("/search?q=a+furry+pet+that+purrs&mode=hybrid".into()).await;
+    send("/concepts/cat".into()).await;
+    send("/nowhere/at/all".into()).await;
+    let (status, text) = send("/metrics".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "landscape_http_requests_total{route=\"/search\",method=\"GET\",status=\"200\"}",
+        "landscape_http_requests_total{route=\"/concepts/{*id}\",method=\"GET\",status=\"200\"}",
+        "landscape_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}",
+        "landscape_http_request_duration_seconds_bucket{route=\"/search\"",
+        "landscape_searches_total{mode=\"hybrid\"}",
+        "landscape_query_embedding_seconds_bucket",
+        "landscape_pages 5",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+    assert!(!text.contains("/concepts/cat"), "raw paths are not labels");
+}
