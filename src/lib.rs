@@ -12,6 +12,7 @@
 //! The two legs are reached through the small traits in [`retrieve`], so that a deployment that
 //! outgrows one machine can put an existing distributed engine behind them.
 
+pub mod analytics;
 pub mod answer;
 pub mod chunk;
 pub mod corpus;

@@ -1,7 +1,7 @@
 //! `landscape`: the command line over the library. Flags, progress bars, terminal output and
 //! exit codes live here; everything else is in the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -64,6 +64,21 @@ enum Command {
         /// [default: 8 per core].
         #[arg(long, env = "LANDSCAPE_MAX_IN_FLIGHT")]
         max_in_flight: Option<usize>,
+        #[command(flatten)]
+        owner: OwnerOptions,
+    },
+    /// What visitors searched for: top queries, queries without results, daily counts, from
+    /// the query log a server keeps.
+    Analytics {
+        /// The query log [default: <index>/analytics/queries.jsonl].
+        #[arg(long)]
+        query_log: Option<PathBuf>,
+        /// Folder of index generations (where the log is by default).
+        #[arg(long, default_value = "index", env = "LANDSCAPE_INDEX")]
+        index: PathBuf,
+        /// Days back from now.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
     },
     /// Check the corpus against the house rules and the spec lists; exits non-zero on problems.
     Check {
@@ -193,6 +208,26 @@ impl SearchOptions {
 }
 
 /// Where the pages, the index and the model are.
+/// What only the site's owner may see, and where visitors' searches are logged.
+#[derive(clap::Args, Debug)]
+struct OwnerOptions {
+    /// Key for the owner's routes (`/analytics/queries`), sent as `Authorization: Bearer`;
+    /// without one those routes are disabled.
+    #[arg(long, env = "LANDSCAPE_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<String>,
+    /// Where searches are logged (no addresses, no user agents) [default:
+    /// <index>/analytics/queries.jsonl].
+    #[arg(long)]
+    query_log: Option<PathBuf>,
+    /// Keep no query log.
+    #[arg(long, conflicts_with = "query_log")]
+    no_query_log: bool,
+}
+
+fn default_query_log(index: &Path) -> PathBuf {
+    index.join("analytics").join("queries.jsonl")
+}
+
 #[derive(Args, Clone)]
 struct Paths {
     /// Folder of pages: Markdown (front matter optional) and/or built HTML (`--site public/`).
@@ -260,7 +295,17 @@ fn main() -> Result<()> {
             addr,
             cors_origins,
             max_in_flight,
-        } => serve(&paths, &tuning, &addr, &cors_origins, max_in_flight),
+            owner,
+        } => serve(&paths, &tuning, &addr, &cors_origins, max_in_flight, owner),
+        Command::Analytics {
+            query_log,
+            index,
+            days,
+        } => {
+            let log = query_log.unwrap_or_else(|| default_query_log(&index));
+            output::analytics(&landscape::analytics::report(&log, days)?, &log);
+            Ok(())
+        }
         Command::Check {
             corpus,
             base_url,
@@ -432,12 +477,23 @@ fn serve(
     addr: &str,
     cors_origins: &[String],
     max_in_flight: Option<usize>,
+    owner: OwnerOptions,
 ) -> Result<()> {
     // Checked before the model loads, so a bad origin fails at once.
     let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
     options.corpus_dir = Some(paths.corpus.clone());
     if let Some(n) = max_in_flight {
         options.engine_slots = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+    }
+    options.admin_key = owner.admin_key.filter(|k| !k.is_empty()).map(Arc::from);
+    if !owner.no_query_log {
+        let path = owner
+            .query_log
+            .unwrap_or_else(|| default_query_log(&paths.index));
+        options.query_log = Some(Arc::new(landscape::analytics::QueryLog::new(
+            path,
+            landscape::analytics::DEFAULT_MAX_BYTES,
+        )));
     }
     let model = Arc::new(paths.model()?);
     refresh(paths, tuning, &model, false, true)?;

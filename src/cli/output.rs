@@ -282,3 +282,29 @@ fn terminal_highlight(
     out.push_str(&text[last..]);
     out
 }
+
+/// `landscape analytics`: the report as three short tables.
+pub fn analytics(report: &landscape::analytics::Report, log: &std::path::Path) {
+    println!(
+        "{} searches in the last {} days ({})",
+        report.searches,
+        report.days,
+        log.display()
+    );
+    for (title, rows) in [
+        ("Most frequent", &report.top),
+        ("Without results", &report.no_results),
+    ] {
+        println!("\n{title}:");
+        if rows.is_empty() {
+            println!("  (none)");
+        }
+        for row in rows {
+            println!("  {:>5}  {}", row.count, row.q);
+        }
+    }
+    println!("\nPer day:");
+    for (day, n) in &report.daily {
+        println!("  {day}  {n}");
+    }
+}

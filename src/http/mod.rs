@@ -27,6 +27,7 @@ use crate::live::LiveEngine;
 use crate::request::{RequestError, SearchParams, SearchRequest, TextParams};
 use crate::web;
 
+mod auth;
 pub mod openapi;
 pub mod prometheus;
 
@@ -108,12 +109,14 @@ pub struct AppState {
     pub live: Arc<LiveEngine>,
     /// Permits for engine work ([`HttpOptions::engine_slots`]).
     pub slots: Arc<tokio::sync::Semaphore>,
+    pub query_log: Option<Arc<crate::analytics::QueryLog>>,
+    pub admin_key: Option<Arc<str>>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 /// Settings of the HTTP front end.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpOptions {
     /// Origins (`https://docs.example.org`) whose pages may call this API from a browser. None
     /// by default: a request from another origin gets no CORS headers, so browsers keep its
@@ -126,6 +129,10 @@ pub struct HttpOptions {
     /// `Retry-After` instead of queueing CPU work without bound. Shared by every router made
     /// with these options.
     pub engine_slots: Arc<tokio::sync::Semaphore>,
+    /// Where searches are logged for the site owner's analytics; none: not logged.
+    pub query_log: Option<Arc<crate::analytics::QueryLog>>,
+    /// The key that opens the owner's routes (`/analytics/queries`); none: those are disabled.
+    pub admin_key: Option<Arc<str>>,
 }
 
 /// Engine work in flight per core: enough to keep both cores busy while requests arrive, few
@@ -135,6 +142,22 @@ pub const SLOTS_PER_CORE: usize = 8;
 /// Longest a search or answer may take before the caller gets a 503 `timeout`.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Shows everything but the key, which is never printed or logged.
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("cors_origins", &self.cors_origins)
+            .field("corpus_dir", &self.corpus_dir)
+            .field("engine_slots", &self.engine_slots.available_permits())
+            .field(
+                "query_log",
+                &self.query_log.as_ref().map(|l| l.path().to_path_buf()),
+            )
+            .field("admin_key", &self.admin_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
 impl Default for HttpOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -142,6 +165,8 @@ impl Default for HttpOptions {
             cors_origins: Vec::new(),
             corpus_dir: None,
             engine_slots: Arc::new(tokio::sync::Semaphore::new(SLOTS_PER_CORE * cores)),
+            query_log: None,
+            admin_key: None,
         }
     }
 }
@@ -230,6 +255,7 @@ fn routes() -> Routes {
         .get("/healthz", health)
         .get("/readyz", ready)
         .get("/metrics", metrics_text)
+        .get("/analytics/queries", analytics_queries)
         .get("/openapi.json", openapi_json)
         .get("/", web::index)
         .get("/c/{*id}", concept_view)
@@ -265,6 +291,8 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
         .with_state(AppState {
             live,
             slots: options.engine_slots.clone(),
+            query_log: options.query_log.clone(),
+            admin_key: options.admin_key.clone(),
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {
@@ -369,14 +397,94 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
     let engine = state.engine();
     let mode = format!("{:?}", request.mode()).to_lowercase();
     metrics::counter!("landscape_searches_total", "mode" => mode).increment(1);
+    let log = state.query_log.clone();
     blocking(&state, "search", move || {
         let mut response = engine.search(&request)?;
+        if let Some(log) = log.filter(|_| worth_logging(&request)) {
+            let top = response.results.first();
+            let entry = crate::analytics::Entry {
+                t: 0,
+                q: request.query().to_string(),
+                mode: format!("{:?}", response.mode).to_lowercase(),
+                results: response.results.len(),
+                top: top.map(|r| r.id.clone()),
+                score: top.map(|r| r.score),
+            };
+            if let Err(e) = log.record(entry) {
+                tracing::warn!(error = %e, "search not logged");
+            }
+        }
         if let Some(answer) = &mut response.answer {
             answer.link(concept_link);
         }
         Ok(response)
     })
     .await
+}
+
+/// Whether a search goes into the query log: not the keyword searches a search box sends while
+/// the last word is still being typed (half words are not what visitors look for).
+fn worth_logging(request: &SearchRequest) -> bool {
+    request.mode() != crate::engine::Mode::Keyword
+        || !(request.spelling().prefix && crate::spelling::last_word_open(request.query()))
+}
+
+/// `GET /analytics/queries` parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AnalyticsQuery {
+    /// Days back from now, 1 to 365 (default 7).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 365)]
+    days: Option<String>,
+}
+
+/// What visitors searched for: the most frequent queries, those that found nothing, and
+/// searches per day. Admin key required.
+#[utoipa::path(
+    get,
+    path = "/analytics/queries",
+    tag = "owner",
+    summary = "Query analytics: top queries, queries without results, daily counts (admin key)",
+    params(AnalyticsQuery),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, body = crate::analytics::Report),
+        (status = 400, description = "`invalid_days` or `days_out_of_range`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: missing or wrong key", body = ErrorBody),
+        (status = 403, description = "`admin_disabled`: no admin key configured", body = ErrorBody),
+        (status = 500, body = ErrorBody),
+    )
+)]
+async fn analytics_queries(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    params: Result<Query<AnalyticsQuery>, QueryRejection>,
+) -> Response {
+    if let Err(refused) = auth::require_admin(state.admin_key.as_deref(), &headers) {
+        return *refused;
+    }
+    let days = match params.map_err(query_string_rejected) {
+        Err(e) => return e.into_response(),
+        Ok(Query(p)) => match p.days.as_deref().map(|d| d.trim().parse::<i64>()) {
+            None => 7,
+            Some(Ok(d)) if (1..=365).contains(&d) => d as u32,
+            Some(Ok(d)) => {
+                let message = format!("days is {d}; it must be from 1 to 365");
+                return ApiError::bad("days_out_of_range", message).into_response();
+            }
+            Some(Err(_)) => {
+                return ApiError::bad("invalid_days", "days must be a number").into_response()
+            }
+        },
+    };
+    let Some(log) = state.query_log.clone() else {
+        return internal("this server keeps no query log (started with --no-query-log)".into());
+    };
+    match tokio::task::spawn_blocking(move || crate::analytics::report(log.path(), days)).await {
+        Ok(Ok(report)) => Json(report).into_response(),
+        Ok(Err(e)) => internal(e.to_string()),
+        Err(e) => internal(format!("the analytics task failed: {e}")),
+    }
 }
 
 /// Where the API serves a concept: every link in an answer points here.

@@ -87,6 +87,25 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         405,
         "the route does not take that method",
     ),
+    ("invalid_days", 400, "`days` is not a number"),
+    ("days_out_of_range", 400, "`days` is not from 1 to 365"),
+    ("unauthorized", 401, "the admin key is missing or wrong"),
+    (
+        "admin_disabled",
+        403,
+        "the route needs an admin key and none is configured",
+    ),
+    ("not_ready", 503, "the model does not answer (`/readyz`)"),
+    (
+        "overloaded",
+        503,
+        "all engine slots are busy; retry after `Retry-After` seconds",
+    ),
+    (
+        "timeout",
+        503,
+        "the search took longer than the request timeout",
+    ),
     (
         "internal",
         500,
@@ -110,6 +129,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         health,
         ready,
         metrics_text,
+        analytics_queries,
         openapi_json,
         web::index,
         concept_view,
@@ -117,7 +137,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         web::app_js,
         web::widget_js,
     ),
-    modifiers(&ErrorCodes)
+    modifiers(&ErrorCodes, &AdminKey)
 )]
 pub struct ApiDoc;
 
@@ -144,6 +164,20 @@ impl Modify for ErrorCodes {
                 .join("; "),
         );
         detail.properties.insert("code".into(), code.into());
+    }
+}
+
+/// The admin key, as a bearer token.
+struct AdminKey;
+
+impl Modify for AdminKey {
+    fn modify(&self, doc: &mut Document) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -576,3 +576,99 @@ async fn metrics_count_requests_by_route_and_searches_by_mode() {
     }
     assert!(!text.contains("/concepts/cat"), "raw paths are not labels");
 }
+
+/// The owner's query analytics: searches are logged without anything that identifies the
+/// visitor (half-typed keystroke searches not at all), and the report needs the admin key;
+/// with no key configured the route is disabled, not open.
+#[tokio::test]
+async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
+    use landscape::analytics::QueryLog;
+    use landscape::http::{router_with, HttpOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("queries.jsonl");
+    let options = HttpOptions {
+        query_log: Some(Arc::new(QueryLog::new(log_path.clone(), 1 << 20))),
+        admin_key: Some(Arc::from("s3cret-key")),
+        ..HttpOptions::default()
+    };
+    let app = router_with(engine(), &options);
+    let send = |uri: &str, key: Option<&str>| {
+        let mut request = Request::builder()
+            .uri(uri)
+            .header("x-forwarded-for", "203.0.113.9")
+            .header("user-agent", "VisitorBrowser/1.0");
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let app = app.clone();
+        let request = request.body(Body::empty()).unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    for uri in [
+        "/search?q=Furry+Pet",
+        "/search?q=furry%20%20pet",
+        "/search?q=zzzq+qqqz%3F&mode=keyword",
+        "/search?q=furr&mode=keyword", // a keystroke: last word open, not logged
+    ] {
+        assert_eq!(send(uri, None).await.0, StatusCode::OK, "{uri}");
+    }
+    let (status, body) = send("/analytics/queries", None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (status, _) = send("/analytics/queries", Some("s3cret-kez")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, report) = send("/analytics/queries?days=7", Some("s3cret-key")).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["searches"], 3, "{report}");
+    assert_eq!(report["top"][0], json!({"q": "furry pet", "count": 2}));
+    assert_eq!(
+        report["no_results"],
+        json!([{"q": "zzzq qqqz?", "count": 1}])
+    );
+    let (status, body) = send("/analytics/queries?days=0", Some("s3cret-key")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("days_out_of_range"))
+    );
+    // The log: only what the report needs.
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!logged.contains("203.0.113.9") && !logged.contains("VisitorBrowser"));
+    for line in logged.lines() {
+        let entry: Value = serde_json::from_str(line).unwrap();
+        let mut keys: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert!(
+            keys.iter()
+                .all(|k| ["mode", "q", "results", "score", "t", "top"].contains(k)),
+            "{keys:?}"
+        );
+    }
+    // No admin key configured: disabled, whatever is sent.
+    let open = router_with(engine(), &HttpOptions::default());
+    let request = Request::builder()
+        .uri("/analytics/queries")
+        .header("authorization", "Bearer ")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        open.oneshot(request).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}

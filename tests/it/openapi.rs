@@ -10,13 +10,17 @@ use axum::http::{Method, Request};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use landscape::http::{openapi, router, served_routes};
+use landscape::http::{openapi, served_routes};
 
 use crate::search::builtin;
 
 /// Sends one request through the router (no socket: axum's `oneshot`).
 async fn send(app: &axum::Router, method: Method, uri: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
+    // The owner's routes answer to the test key (see `app`).
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {TEST_KEY}"));
     let body = match body {
         Some(b) => {
             request = request.header("content-type", "application/json");
@@ -37,6 +41,20 @@ async fn send(app: &axum::Router, method: Method, uri: &str, body: Option<Value>
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+const TEST_KEY: &str = "openapi-test-key";
+
+/// The router over the built-in corpus, with an admin key and a query log, so that every
+/// route, the owner's included, can answer.
+fn app() -> axum::Router {
+    let log = std::env::temp_dir().join(format!("landscape-openapi-{}.jsonl", std::process::id()));
+    let options = landscape::http::HttpOptions {
+        admin_key: Some(Arc::from(TEST_KEY)),
+        query_log: Some(Arc::new(landscape::analytics::QueryLog::new(log, 1 << 20))),
+        ..Default::default()
+    };
+    landscape::http::router_with(Arc::new(builtin().engine()), &options)
 }
 
 fn document() -> Value {
@@ -71,7 +89,7 @@ async fn the_document_lists_exactly_the_routes_served() {
     assert_eq!(documented, served);
 
     // And each is really answered by the router: no `not_found`, no `method_not_allowed`.
-    let app = router(Arc::new(builtin().engine()));
+    let app = app();
     for (path, method) in &served {
         let uri = match path.as_str() {
             "/search" | "/answer" if method == "GET" => format!("{path}?q=gpt-4"),
@@ -116,7 +134,7 @@ fn assert_valid(doc: &Value, path: &str, method: &str, status: u16, body: &Value
 #[tokio::test]
 async fn the_schemas_refuse_what_the_api_never_sends() {
     let doc = document();
-    let app = router(Arc::new(builtin().engine()));
+    let app = app();
     let (_, mut body) = send(&app, Method::GET, "/search?q=is+gpt4+generative+ai", None).await;
     assert_valid(&doc, "/search", "get", 200, &body);
     body["results"][0]["score"] = json!("high");
@@ -130,7 +148,7 @@ async fn the_schemas_refuse_what_the_api_never_sends() {
 #[tokio::test]
 async fn real_responses_validate_against_their_schemas() {
     let doc = document();
-    let app = router(Arc::new(builtin().engine()));
+    let app = app();
     // Each of these answers a different shape: a yes with a path and citations and
     // explanations, a comparison, a definition, a plain search, a filtered empty search.
     let cases: &[(&str, &str, u16)] = &[
@@ -157,6 +175,8 @@ async fn real_responses_validate_against_their_schemas() {
         ("/concepts", "/concepts", 200),
         ("/healthz", "/healthz", 200),
         ("/readyz", "/readyz", 200),
+        ("/analytics/queries", "/analytics/queries?days=30", 200),
+        ("/analytics/queries", "/analytics/queries?days=0", 400),
         ("/search", "/search?q=x&k=0", 400),
         ("/search", "/search?q=x&typos=some", 400),
         ("/search", "/search?q=x&under=unicorn", 400),
@@ -189,9 +209,41 @@ async fn real_responses_validate_against_their_schemas() {
     }
 }
 
-/// Every code the API answers with is in the one table, once.
+/// Every code the API answers with is in the one table, once: the codes written where errors
+/// are made (the HTTP layer, the request checks, the engine's caller errors) are read from the
+/// source, so a new code without a row fails here.
 #[test]
 fn error_codes_are_listed_once() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let made = regex::Regex::new(
+        r#"(?:code: |ApiError::bad\(\s*|unavailable\(\s*|=> |Some\()"([a-z_]+)""#,
+    )
+    .unwrap();
+    let mut sources = vec![root.join("request.rs"), root.join("engine.rs")];
+    for entry in std::fs::read_dir(root.join("http")).unwrap() {
+        sources.push(entry.unwrap().path());
+    }
+    let listed: BTreeSet<&str> = openapi::ERROR_CODES.iter().map(|c| c.0).collect();
+    let mut found = 0;
+    for file in &sources {
+        let text = std::fs::read_to_string(file).unwrap();
+        for code in made
+            .captures_iter(&text)
+            .map(|c| c.get(1).unwrap().as_str())
+        {
+            if code.contains('_')
+                || ["internal", "unauthorized", "overloaded", "timeout"].contains(&code)
+            {
+                assert!(
+                    listed.contains(code),
+                    "{code} ({}) is not in ERROR_CODES",
+                    file.display()
+                );
+                found += 1;
+            }
+        }
+    }
+    assert!(found >= 30, "{found}");
     let codes: Vec<&str> = openapi::ERROR_CODES.iter().map(|c| c.0).collect();
     let unique: BTreeSet<&str> = codes.iter().copied().collect();
     assert_eq!(unique.len(), codes.len());

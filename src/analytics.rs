@@ -1,0 +1,295 @@
+//! What visitors search for and fail to find, for the site owner: a query log that keeps no
+//! trace of who searched, and its report.
+//!
+//! Each line of the log is one search as JSON: the time (Unix seconds), the query normalised
+//! (lower case, spaces collapsed, at most [`MAX_LOGGED_CHARS`]), the mode, how many results
+//! it had and the first one with its score. No address, no user agent, no cookie: nothing that
+//! ties two searches to one visitor. The log rotates by size (the full file becomes `.1`,
+//! replacing the one before), so it never grows past twice [`QueryLog::max_bytes`].
+//!
+//! The search box asks for keyword results at every keystroke; those half-typed queries
+//! (keyword mode, last word still open) are not logged, the search it sends when the typing
+//! pauses is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// Longest query text kept in the log.
+pub const MAX_LOGGED_CHARS: usize = 200;
+/// Default size at which the log rotates.
+pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// Entries listed per table of the report.
+pub const REPORT_ROWS: usize = 20;
+
+/// One logged search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Unix seconds.
+    pub t: u64,
+    pub q: String,
+    pub mode: String,
+    pub results: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("query log {path}: {source}")]
+pub struct LogError {
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The append-only query log of a running server.
+#[derive(Debug)]
+pub struct QueryLog {
+    path: PathBuf,
+    max_bytes: u64,
+    file: Mutex<Option<File>>,
+}
+
+/// A query as the log keeps it.
+pub fn normalise(q: &str) -> String {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    words
+        .join(" ")
+        .to_lowercase()
+        .chars()
+        .take(MAX_LOGGED_CHARS)
+        .collect()
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl QueryLog {
+    pub fn new(path: PathBuf, max_bytes: u64) -> QueryLog {
+        QueryLog {
+            path,
+            max_bytes: max_bytes.max(1024),
+            file: Mutex::new(None),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The size at which the log rotates.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// Appends one search. A failure to log is the caller's to report; it never fails the
+    /// search.
+    pub fn record(&self, mut entry: Entry) -> Result<(), LogError> {
+        let err = |source| LogError {
+            path: self.path.display().to_string(),
+            source,
+        };
+        entry.q = normalise(&entry.q);
+        if entry.t == 0 {
+            entry.t = now();
+        }
+        let mut line = serde_json::to_string(&entry).map_err(|e| err(e.into()))?;
+        line.push('\n');
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                fs::create_dir_all(dir).map_err(err)?;
+            }
+            let f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(err)?;
+            *file = Some(f);
+        }
+        let Some(f) = file.as_mut() else {
+            return Ok(());
+        };
+        f.write_all(line.as_bytes()).map_err(err)?;
+        if f.metadata().map_err(err)?.len() >= self.max_bytes {
+            *file = None;
+            fs::rename(&self.path, rotated(&self.path)).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+fn rotated(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".1");
+    PathBuf::from(name)
+}
+
+/// What visitors searched for over some days.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub days: u32,
+    pub searches: usize,
+    /// Most frequent queries, with their counts.
+    pub top: Vec<QueryCount>,
+    /// Most frequent queries that found nothing: what the site lacks or names otherwise.
+    pub no_results: Vec<QueryCount>,
+    /// Searches per day (UTC date `YYYY-MM-DD`).
+    pub daily: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QueryCount {
+    pub q: String,
+    pub count: usize,
+}
+
+/// The report of the log at `path` (and its rotated predecessor) over the last `days`.
+pub fn report(path: &Path, days: u32) -> Result<Report, LogError> {
+    let since = now().saturating_sub(u64::from(days) * 86_400);
+    let mut entries = Vec::new();
+    for file in [rotated(path), path.to_path_buf()] {
+        let f = match File::open(&file) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(LogError {
+                    path: file.display().to_string(),
+                    source,
+                })
+            }
+        };
+        // A line cut by a crash mid-write is skipped, not an error.
+        entries.extend(
+            BufReader::new(f)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| serde_json::from_str::<Entry>(&l).ok())
+                .filter(|e| e.t >= since),
+        );
+    }
+    Ok(summarise(&entries, days))
+}
+
+fn summarise(entries: &[Entry], days: u32) -> Report {
+    let ranked = |keep: &dyn Fn(&Entry) -> bool| {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for e in entries.iter().filter(|e| keep(e)) {
+            *counts.entry(e.q.as_str()).or_default() += 1;
+        }
+        let mut rows: Vec<QueryCount> = counts
+            .into_iter()
+            .map(|(q, count)| QueryCount {
+                q: q.to_string(),
+                count,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.q.cmp(&b.q)));
+        rows.truncate(REPORT_ROWS);
+        rows
+    };
+    let mut daily = BTreeMap::new();
+    for e in entries {
+        *daily.entry(day_of(e.t)).or_default() += 1;
+    }
+    Report {
+        days,
+        searches: entries.len(),
+        top: ranked(&|_| true),
+        no_results: ranked(&|e| e.results == 0),
+        daily,
+    }
+}
+
+/// The UTC date of a Unix time, `YYYY-MM-DD` (civil-from-days, Howard Hinnant's algorithm).
+fn day_of(t: u64) -> String {
+    let z = (t / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(q: &str, results: usize) -> Entry {
+        Entry {
+            t: 0,
+            q: q.into(),
+            mode: "hybrid".into(),
+            results,
+            top: None,
+            score: None,
+        }
+    }
+
+    #[test]
+    fn the_report_counts_top_and_empty_queries_and_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = QueryLog::new(dir.path().join("queries.jsonl"), 1 << 20);
+        for (q, n) in [
+            ("What is  RAG", 3),
+            ("what is rag", 3),
+            ("kubernetes", 0),
+            ("bert", 2),
+        ] {
+            log.record(entry(q, n)).unwrap();
+        }
+        let r = report(log.path(), 7).unwrap();
+        assert_eq!(r.searches, 4);
+        assert_eq!(
+            r.top[0],
+            QueryCount {
+                q: "what is rag".into(),
+                count: 2
+            }
+        );
+        assert_eq!(
+            r.no_results,
+            vec![QueryCount {
+                q: "kubernetes".into(),
+                count: 1
+            }]
+        );
+        assert_eq!(r.daily.values().sum::<usize>(), 4);
+    }
+
+    #[test]
+    fn the_log_rotates_by_size_and_keeps_one_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = QueryLog::new(dir.path().join("q.jsonl"), 1024);
+        for i in 0..200 {
+            log.record(entry(&format!("query number {i}"), 1)).unwrap();
+        }
+        let size = |p: &Path| fs::metadata(p).map_or(0, |m| m.len());
+        assert!(size(log.path()) < 1024 + 200);
+        assert!(size(&rotated(log.path())) >= 1024);
+        assert!(
+            report(log.path(), 1).unwrap().searches < 200,
+            "older rotations are gone"
+        );
+    }
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(1_796_601_600), "2026-12-07");
+    }
+}
