@@ -15,6 +15,7 @@ mod hnsw;
 mod http_api;
 mod metrics;
 mod openapi;
+mod properties;
 mod rebuild;
 mod reload;
 mod search;
