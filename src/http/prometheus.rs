@@ -1,6 +1,7 @@
 //! `GET /metrics` in the Prometheus text format (the `metrics` facade with its Prometheus
 //! recorder): every request by route, method and status with its latency, searches by mode,
-//! query embeddings (time, cache hits and misses), shed requests, and what is being served.
+//! query embeddings (time, cache hits and misses), shed requests, and what is being served
+//! (pages, chunks, the generation's number, free engine slots).
 //! The library records with the facade's macros wherever the thing happens (the engine times
 //! its embeddings); this module installs the recorder and times requests.
 
@@ -58,8 +59,10 @@ pub async fn render(State(state): State<AppState>) -> Response {
     let engine = state.engine();
     metrics::gauge!("landscape_pages").set(engine.pages().pages().len() as f64);
     metrics::gauge!("landscape_chunks").set(engine.chunks().len() as f64);
-    metrics::gauge!("landscape_generation_info", "generation" => engine.generation().to_string())
-        .set(1.0);
+    // The generation's number, not its name as a label: a label would leave the previous
+    // generation's series behind after a reload.
+    let number = engine.generation().rsplit('-').next().and_then(|n| n.parse::<f64>().ok());
+    metrics::gauge!("landscape_generation").set(number.unwrap_or(0.0));
     metrics::gauge!("landscape_engine_slots_free").set(state.slots.available_permits() as f64);
     let body = handle().map(|h| h.render()).unwrap_or_default();
     (

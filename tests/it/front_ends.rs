@@ -571,6 +571,7 @@ async fn metrics_count_requests_by_route_and_searches_by_mode() {
         "landscape_searches_total{mode=\"hybrid\"}",
         "landscape_query_embedding_seconds_bucket",
         "landscape_pages 5",
+        "landscape_generation ",
     ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
