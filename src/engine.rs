@@ -49,6 +49,14 @@ pub struct EngineConfig {
     /// Typo and prefix tolerance for requests that do not say.
     #[serde(default)]
     pub spelling: Spelling,
+    /// Query vectors kept for repeated queries (0: none, every query is embedded: what a load
+    /// test of distinct queries measures).
+    #[serde(default = "default_query_cache")]
+    pub query_cache: usize,
+}
+
+fn default_query_cache() -> usize {
+    1024
 }
 
 fn default_semantic_ratio() -> f32 {
@@ -65,6 +73,7 @@ impl Default for EngineConfig {
             aggregation: Aggregation::Max,
             semantic_ratio: crate::fusion::DEFAULT_SEMANTIC_RATIO,
             spelling: Spelling::default(),
+            query_cache: default_query_cache(),
         }
     }
 }
@@ -356,7 +365,8 @@ pub struct Engine {
     vectors: Option<Box<dyn VectorRetriever>>,
     model: Arc<dyn Embed>,
     analyzer: TextAnalyzer,
-    query_vectors: Mutex<LruCache<String, Arc<Vec<f32>>>>,
+    /// Recent query vectors (none with `query_cache: 0`).
+    query_vectors: Option<Mutex<LruCache<String, Arc<Vec<f32>>>>>,
     /// Query texts the model has embedded since the engine opened (cache hits not counted):
     /// what search-as-you-type must keep low, reported by `/healthz`.
     embedded: std::sync::atomic::AtomicU64,
@@ -433,9 +443,8 @@ impl Engine {
             model,
             analyzer: keyword::analyzer(language),
             embedded: std::sync::atomic::AtomicU64::new(0),
-            query_vectors: Mutex::new(LruCache::new(
-                NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
-            )),
+            query_vectors: NonZeroUsize::new(config.query_cache)
+                .map(|n| Mutex::new(LruCache::new(n))),
             config,
         }
     }
@@ -478,7 +487,7 @@ impl Engine {
 
     /// The query's unit vector, from a small LRU cache when the same text was asked before.
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
-        if let Ok(mut cache) = self.query_vectors.lock() {
+        if let Some(Ok(mut cache)) = self.query_vectors.as_ref().map(Mutex::lock) {
             if let Some(v) = cache.get(query) {
                 metrics::counter!("landscape_query_cache_hits_total").increment(1);
                 return Ok(v.clone());
@@ -496,7 +505,7 @@ impl Engine {
                 .pop()
                 .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?,
         );
-        if let Ok(mut cache) = self.query_vectors.lock() {
+        if let Some(Ok(mut cache)) = self.query_vectors.as_ref().map(Mutex::lock) {
             cache.put(query.to_string(), v.clone());
         }
         Ok(v)

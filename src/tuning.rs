@@ -84,6 +84,9 @@ pub struct Tuning {
     /// (`prefix`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "LANDSCAPE_PREFIX")]
     pub prefix: bool,
+    /// Query vectors kept for repeated queries; 0 embeds every query (for load tests).
+    #[arg(long, default_value_t = EngineConfig::default().query_cache)]
+    pub query_cache: usize,
 }
 
 impl Default for Tuning {
@@ -109,6 +112,7 @@ impl Default for Tuning {
             aggregation: engine.aggregation,
             typos: engine.spelling.typos,
             prefix: engine.spelling.prefix,
+            query_cache: engine.query_cache,
         }
     }
 }
@@ -193,6 +197,7 @@ impl Tuning {
                 typos: self.typos,
                 prefix: self.prefix,
             },
+            query_cache: self.query_cache,
         }
     }
 }
