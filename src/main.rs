@@ -60,10 +60,13 @@ enum Command {
             value_delimiter = ','
         )]
         cors_origins: Vec<String>,
-        /// Searches and answers computed at once; more are refused with 503 and Retry-After
-        /// [default: 8 per core].
+        /// Searches and answers computed at once [default: 2 per core].
         #[arg(long, env = "LANDSCAPE_MAX_IN_FLIGHT")]
         max_in_flight: Option<usize>,
+        /// Searches and answers that may wait for one of those; beyond, 503 with Retry-After
+        /// at once [default: 64 per core].
+        #[arg(long, env = "LANDSCAPE_MAX_QUEUED")]
+        max_queued: Option<usize>,
         #[command(flatten)]
         owner: OwnerOptions,
     },
@@ -295,8 +298,9 @@ fn main() -> Result<()> {
             addr,
             cors_origins,
             max_in_flight,
+            max_queued,
             owner,
-        } => serve(&paths, &tuning, &addr, &cors_origins, max_in_flight, owner),
+        } => serve(&paths, &tuning, &addr, &cors_origins, (max_in_flight, max_queued), owner),
         Command::Analytics {
             query_log,
             index,
@@ -476,14 +480,18 @@ fn serve(
     tuning: &Tuning,
     addr: &str,
     cors_origins: &[String],
-    max_in_flight: Option<usize>,
+    (max_in_flight, max_queued): (Option<usize>, Option<usize>),
     owner: OwnerOptions,
 ) -> Result<()> {
     // Checked before the model loads, so a bad origin fails at once.
     let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
     options.corpus_dir = Some(paths.corpus.clone());
-    if let Some(n) = max_in_flight {
-        options.engine_slots = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+    if max_in_flight.is_some() || max_queued.is_some() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        options.engine_slots = Arc::new(landscape::http::EngineSlots::new(
+            max_in_flight.unwrap_or(landscape::http::RUNNING_PER_CORE * cores),
+            max_queued.unwrap_or(landscape::http::WAITING_PER_CORE * cores),
+        ));
     }
     options.admin_key = owner.admin_key.filter(|k| !k.is_empty()).map(Arc::from);
     if !owner.no_query_log {

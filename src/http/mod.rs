@@ -108,7 +108,7 @@ pub struct AppState {
     /// The engine being served; replaced between requests when a new generation goes live.
     pub live: Arc<LiveEngine>,
     /// Permits for engine work ([`HttpOptions::engine_slots`]).
-    pub slots: Arc<tokio::sync::Semaphore>,
+    pub slots: Arc<EngineSlots>,
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
     pub admin_key: Option<Arc<str>>,
     /// Where page sources are read from for the concept view's Markdown.
@@ -125,19 +125,84 @@ pub struct HttpOptions {
     /// The corpus folder, for rendering pages from their Markdown at `/c/{id}` (without it the
     /// view shows the indexed text).
     pub corpus_dir: Option<std::path::PathBuf>,
-    /// Searches and answers computed at once; one more is refused at once with 503 and
-    /// `Retry-After` instead of queueing CPU work without bound. Shared by every router made
-    /// with these options.
-    pub engine_slots: Arc<tokio::sync::Semaphore>,
+    /// How many searches and answers run at once and how many more may wait; beyond that a
+    /// request is refused at once with 503 and `Retry-After` instead of queueing CPU work
+    /// without bound. Shared by every router made with these options.
+    pub engine_slots: Arc<EngineSlots>,
     /// Where searches are logged for the site owner's analytics; none: not logged.
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
     /// The key that opens the owner's routes (`/analytics/queries`); none: those are disabled.
     pub admin_key: Option<Arc<str>>,
 }
 
-/// Engine work in flight per core: enough to keep both cores busy while requests arrive, few
-/// enough that a queued request waits tens of milliseconds, not seconds.
-pub const SLOTS_PER_CORE: usize = 8;
+/// Engine work running per core: the work is CPU-bound, so more would only share the cores.
+pub const RUNNING_PER_CORE: usize = 2;
+/// Engine work waiting per core: a hybrid search costs about 10 ms of a core, so a full queue
+/// is about a third of a second of work; beyond it a caller is better told to retry.
+pub const WAITING_PER_CORE: usize = 64;
+
+/// Engine work (searches, answers): at most so many running, so many more waiting, the rest
+/// refused.
+#[derive(Debug)]
+pub struct EngineSlots {
+    running: Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+/// Counts a caller in the queue until it leaves it, even by giving up (a dropped request).
+struct InQueue<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl EngineSlots {
+    pub fn new(running: usize, max_waiting: usize) -> EngineSlots {
+        EngineSlots {
+            running: Arc::new(tokio::sync::Semaphore::new(running.max(1))),
+            waiting: Default::default(),
+            max_waiting,
+        }
+    }
+
+    /// [`RUNNING_PER_CORE`] and [`WAITING_PER_CORE`] for this machine's cores.
+    pub fn for_this_machine() -> EngineSlots {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        EngineSlots::new(RUNNING_PER_CORE * cores, WAITING_PER_CORE * cores)
+    }
+
+    /// A running slot, after waiting in the queue if there is room in it; `None`: refuse.
+    pub async fn enter(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if let Ok(slot) = self.running.clone().try_acquire_owned() {
+            return Some(slot);
+        }
+        if self.waiting.fetch_add(1, SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, SeqCst);
+            return None;
+        }
+        let _queued = InQueue(&self.waiting);
+        self.running.clone().acquire_owned().await.ok()
+    }
+
+    /// A running slot if one is free now (tests hold slots with it).
+    pub fn try_take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.running.clone().try_acquire_owned().ok()
+    }
+
+    /// Running slots free now.
+    pub fn free(&self) -> usize {
+        self.running.available_permits()
+    }
+
+    /// Callers waiting now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
 
 /// Longest a search or answer may take before the caller gets a 503 `timeout`.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -148,7 +213,7 @@ impl std::fmt::Debug for HttpOptions {
         f.debug_struct("HttpOptions")
             .field("cors_origins", &self.cors_origins)
             .field("corpus_dir", &self.corpus_dir)
-            .field("engine_slots", &self.engine_slots.available_permits())
+            .field("engine_slots", &self.engine_slots)
             .field(
                 "query_log",
                 &self.query_log.as_ref().map(|l| l.path().to_path_buf()),
@@ -160,11 +225,10 @@ impl std::fmt::Debug for HttpOptions {
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         HttpOptions {
             cors_origins: Vec::new(),
             corpus_dir: None,
-            engine_slots: Arc::new(tokio::sync::Semaphore::new(SLOTS_PER_CORE * cores)),
+            engine_slots: Arc::new(EngineSlots::for_this_machine()),
             query_log: None,
             admin_key: None,
         }
@@ -494,28 +558,36 @@ fn concept_link(id: &str) -> String {
 
 /// Runs engine work (embedding, ranking: CPU, not I/O) off the async workers and turns its
 /// result into JSON, or into a 500 whose message names `what` failed. Work starts only with a
-/// free slot (else 503 `overloaded` at once) and holds it until it ends, even if the caller
-/// gave up; a caller waits at most [`REQUEST_TIMEOUT`] (then 503 `timeout`).
+/// running slot, after waiting in a bounded queue (a full queue: 503 `overloaded` at once),
+/// and holds it until it ends, even if the caller gave up; a caller waits at most
+/// [`REQUEST_TIMEOUT`] in all (then 503 `timeout`).
 async fn blocking<T: Serialize + Send + 'static>(
     state: &AppState,
     what: &'static str,
     work: impl FnOnce() -> Result<T, crate::engine::EngineError> + Send + 'static,
 ) -> Response {
-    let Ok(slot) = state.slots.clone().try_acquire_owned() else {
-        return unavailable(
-            "overloaded",
-            format!("the service is busy ({what} refused); retry shortly"),
-        );
+    let slots = state.slots.clone();
+    let run = async move {
+        let Some(slot) = slots.enter().await else {
+            return Err(());
+        };
+        Ok(tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            work()
+        })
+        .await)
     };
-    let task = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        work()
-    });
-    let Ok(done) = tokio::time::timeout(REQUEST_TIMEOUT, task).await else {
+    let Ok(started) = tokio::time::timeout(REQUEST_TIMEOUT, run).await else {
         tracing::warn!("{what} timed out");
         return unavailable(
             "timeout",
             format!("the {what} took longer than {REQUEST_TIMEOUT:?}"),
+        );
+    };
+    let Ok(done) = started else {
+        return unavailable(
+            "overloaded",
+            format!("the service is busy ({what} refused); retry shortly"),
         );
     };
     match done {

@@ -63,7 +63,8 @@ pub async fn render(State(state): State<AppState>) -> Response {
     // generation's series behind after a reload.
     let number = engine.generation().rsplit('-').next().and_then(|n| n.parse::<f64>().ok());
     metrics::gauge!("landscape_generation").set(number.unwrap_or(0.0));
-    metrics::gauge!("landscape_engine_slots_free").set(state.slots.available_permits() as f64);
+    metrics::gauge!("landscape_engine_slots_free").set(state.slots.free() as f64);
+    metrics::gauge!("landscape_engine_queue").set(state.slots.waiting() as f64);
     let body = handle().map(|h| h.render()).unwrap_or_default();
     (
         [(

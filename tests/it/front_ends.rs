@@ -513,7 +513,7 @@ async fn the_concept_view_renders_the_page_and_links_its_graph() {
 async fn engine_work_beyond_the_slots_is_shed_with_retry_after() {
     use landscape::http::{router_with, HttpOptions};
     let options = HttpOptions {
-        engine_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        engine_slots: Arc::new(landscape::http::EngineSlots::new(1, 0)),
         ..HttpOptions::default()
     };
     let app = router_with(engine(), &options);
@@ -524,7 +524,7 @@ async fn engine_work_beyond_the_slots_is_shed_with_retry_after() {
             app.oneshot(request).await.unwrap()
         }
     };
-    let busy = options.engine_slots.clone().try_acquire_owned().unwrap();
+    let busy = options.engine_slots.try_take().unwrap();
     for uri in ["/search?q=cat", "/answer?q=is+a+cat+an+animal"] {
         let response = send(uri).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
