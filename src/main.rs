@@ -300,7 +300,14 @@ fn main() -> Result<()> {
             max_in_flight,
             max_queued,
             owner,
-        } => serve(&paths, &tuning, &addr, &cors_origins, (max_in_flight, max_queued), owner),
+        } => serve(
+            &paths,
+            &tuning,
+            &addr,
+            &cors_origins,
+            (max_in_flight, max_queued),
+            owner,
+        ),
         Command::Analytics {
             query_log,
             index,

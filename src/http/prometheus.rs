@@ -61,7 +61,11 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("landscape_chunks").set(engine.chunks().len() as f64);
     // The generation's number, not its name as a label: a label would leave the previous
     // generation's series behind after a reload.
-    let number = engine.generation().rsplit('-').next().and_then(|n| n.parse::<f64>().ok());
+    let number = engine
+        .generation()
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse::<f64>().ok());
     metrics::gauge!("landscape_generation").set(number.unwrap_or(0.0));
     metrics::gauge!("landscape_engine_slots_free").set(state.slots.free() as f64);
     metrics::gauge!("landscape_engine_queue").set(state.slots.waiting() as f64);

@@ -185,14 +185,8 @@ fn manifest_records_what_shaped_the_index_and_edits_reuse_the_cache() {
     assert_eq!(third.manifest.chunker.max_tokens, 128);
     // Old generations are swept, keeping the live one and the one before it.
     let fourth = site.build();
-    let mut gens: Vec<String> = std::fs::read_dir(&site.index)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("gen-"))
-        .collect();
-    gens.sort();
     assert_eq!(
-        gens,
+        generations(&site.index),
         vec![
             third.manifest.generation.clone(),
             fourth.manifest.generation.clone()
@@ -207,15 +201,7 @@ fn leased_generations_survive_sweeping_until_released() {
     let site = Site::zoo();
     let first = site.build().manifest.generation;
     let lease = site.store().lease(&first).unwrap();
-    let generations = || -> Vec<String> {
-        let mut gens: Vec<String> = std::fs::read_dir(&site.index)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("gen-"))
-            .collect();
-        gens.sort();
-        gens
-    };
+    let generations = || generations(&site.index);
     let rebuild = |note: &str| {
         let cat = site.corpus.join("cat.md");
         let text = std::fs::read_to_string(&cat).unwrap();
@@ -235,4 +221,15 @@ fn leased_generations_survive_sweeping_until_released() {
     rebuild("warmly");
     rebuild("kindly");
     assert!(!generations().contains(&fourth));
+}
+
+/// The generation folders in an index folder, in order.
+fn generations(index: &std::path::Path) -> Vec<String> {
+    let mut gens: Vec<String> = std::fs::read_dir(index)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    gens.sort();
+    gens
 }
