@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -259,7 +259,7 @@ pub struct EmbeddingCache {
     path: PathBuf,
     dimensions: usize,
     vectors: HashMap<[u8; 32], Vec<f32>>,
-    writer: Option<BufWriter<File>>,
+    file: Option<File>,
 }
 
 impl EmbeddingCache {
@@ -275,16 +275,34 @@ impl EmbeddingCache {
         let mut vectors = HashMap::new();
         if path.exists() {
             let mut bytes = Vec::new();
+            // Read under a shared lock: no writer is half-way through a record meanwhile.
             File::open(&path)
-                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .and_then(|mut f| {
+                    f.lock_shared()?;
+                    let read = f.read_to_end(&mut bytes);
+                    f.unlock()?;
+                    read
+                })
                 .map_err(io(&path))?;
             let whole = bytes.len() / record * record;
             if whole != bytes.len() {
                 tracing::warn!(path = %path.display(), "embedding cache has a torn last record; cutting it off");
+                // Under the writers' lock, and only if still torn: another writer may have
+                // completed the record meanwhile.
                 OpenOptions::new()
                     .write(true)
                     .open(&path)
-                    .and_then(|f| f.set_len(whole as u64))
+                    .and_then(|f| {
+                        f.lock()?;
+                        let len = f.metadata()?.len() as usize;
+                        let cut = if !len.is_multiple_of(record) {
+                            f.set_len(whole as u64)
+                        } else {
+                            Ok(())
+                        };
+                        f.unlock()?;
+                        cut
+                    })
                     .map_err(io(&path))?;
             }
             for rec in bytes[..whole].chunks_exact(record) {
@@ -301,7 +319,7 @@ impl EmbeddingCache {
             path,
             dimensions: model.dimensions,
             vectors,
-            writer: None,
+            file: None,
         })
     }
 
@@ -322,35 +340,39 @@ impl EmbeddingCache {
     }
 
     /// Records new vectors and writes them through, so that work survives a killed build.
+    /// The records of one call are appended in one write under an exclusive lock on the
+    /// file, so that two writers (a server's updates and a compaction, or `landscape index`
+    /// beside a server) never interleave their records.
     pub fn insert_all(&mut self, texts: &[String], vectors: &[Vec<f32>]) -> Result<(), EmbedError> {
-        if self.writer.is_none() {
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|source| EmbedError::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            self.writer = Some(BufWriter::new(file));
-        }
-        let Some(writer) = self.writer.as_mut() else {
-            return Ok(());
-        };
         let io = |source| EmbedError::Io {
             path: self.path.clone(),
             source,
         };
+        if self.file.is_none() {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(io)?;
+            self.file = Some(file);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let mut records = Vec::with_capacity(texts.len() * (32 + 4 * self.dimensions));
         for (text, v) in texts.iter().zip(vectors) {
             debug_assert_eq!(v.len(), self.dimensions);
             let key = Self::key(text);
-            writer.write_all(&key).map_err(io)?;
+            records.extend_from_slice(&key);
             for x in v {
-                writer.write_all(&x.to_le_bytes()).map_err(io)?;
+                records.extend_from_slice(&x.to_le_bytes());
             }
             self.vectors.insert(key, v.clone());
         }
-        writer.flush().map_err(io)
+        file.lock().map_err(io)?;
+        let written = file.write_all(&records).and_then(|()| file.flush());
+        let unlocked = file.unlock();
+        written.and(unlocked).map_err(io)
     }
 }
 

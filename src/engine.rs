@@ -291,14 +291,24 @@ pub struct Parts {
     pub language: Language,
 }
 
-impl Parts {
-    /// The live generation of `store` as parts with the embedded legs (tantivy and HNSW),
-    /// after checking that the manifest, the chunk table and both indexes agree.
-    pub fn embedded(
+/// A generation's embedded legs and tables as read from disk, checked to agree: what
+/// [`Parts::embedded`] serves, and what the write path ([`crate::update`]) starts from.
+pub struct EmbeddedGeneration {
+    pub generation: crate::store::Generation,
+    pub pages: Corpus,
+    pub chunks: Vec<Chunk>,
+    pub keyword: KeywordIndex,
+    pub vectors: Option<VectorIndex>,
+}
+
+impl EmbeddedGeneration {
+    /// Reads the live generation of `store`, after checking that the manifest, the chunk
+    /// table and both indexes agree.
+    pub fn read(
         store: &Store,
         model: &ModelIdentity,
         config: &EngineConfig,
-    ) -> Result<Parts, EngineError> {
+    ) -> Result<EmbeddedGeneration, EngineError> {
         let generation = store.open_current(model)?;
         let dir = &generation.dir;
         let manifest = &generation.manifest;
@@ -343,22 +353,47 @@ impl Parts {
                 orphan.concept
             )));
         }
-        Ok(Parts {
-            generation: manifest.generation.clone(),
+        Ok(EmbeddedGeneration {
+            generation,
             pages,
             chunks,
-            keyword: Box::new(keyword),
-            vectors: vectors.map(|v| Box::new(v) as Box<dyn VectorRetriever>),
+            keyword,
+            vectors,
+        })
+    }
+}
+
+impl Parts {
+    /// The live generation of `store` as parts with the embedded legs (tantivy and HNSW),
+    /// after checking that the manifest, the chunk table and both indexes agree.
+    pub fn embedded(
+        store: &Store,
+        model: &ModelIdentity,
+        config: &EngineConfig,
+    ) -> Result<Parts, EngineError> {
+        let read = EmbeddedGeneration::read(store, model, config)?;
+        let manifest = read.generation.manifest;
+        Ok(Parts {
+            generation: manifest.generation.clone(),
+            pages: read.pages,
+            chunks: read.chunks,
+            keyword: Box::new(read.keyword),
+            vectors: read
+                .vectors
+                .map(|v| Box::new(v) as Box<dyn VectorRetriever>),
             language: manifest.keyword.language,
         })
     }
 }
 
+/// Recent query vectors by query text.
+type QueryVectors = Mutex<LruCache<String, Arc<Vec<f32>>>>;
+
 /// A live generation, ready to search.
 pub struct Engine {
     generation: String,
     /// The claim on the generation's files while this engine (any clone of its `Arc`) lives.
-    lease: Option<crate::store::Lease>,
+    lease: Option<Arc<crate::store::Lease>>,
     pages: Corpus,
     chunks: Vec<Chunk>,
     keyword: Box<dyn KeywordRetriever>,
@@ -366,7 +401,9 @@ pub struct Engine {
     model: Arc<dyn Embed>,
     analyzer: TextAnalyzer,
     /// Recent query vectors (none with `query_cache: 0`).
-    query_vectors: Option<Mutex<LruCache<String, Arc<Vec<f32>>>>>,
+    /// Shared by an engine and its successors ([`Engine::successor`]): the model and the
+    /// queries are the same.
+    query_vectors: Option<Arc<QueryVectors>>,
     /// Query texts the model has embedded since the engine opened (cache hits not counted):
     /// what search-as-you-type must keep low, reported by `/healthz`.
     embedded: std::sync::atomic::AtomicU64,
@@ -404,8 +441,28 @@ impl Engine {
             }
         };
         let mut engine = Engine::from_parts(parts, model, config);
-        engine.lease = lease;
+        engine.lease = lease.map(Arc::new);
         Ok(engine)
+    }
+
+    /// An engine over `parts` that takes the place of this one: same model and settings, the
+    /// same query-vector cache, and `lease` on the files the parts read. `live` gives each
+    /// page's chunk ids when the chunk table also holds chunks no leg returns any more (pages
+    /// replaced through the write API), which a page's range must not cover.
+    pub fn successor(
+        &self,
+        parts: Parts,
+        lease: Option<Arc<crate::store::Lease>>,
+        live: HashMap<String, Range<usize>>,
+    ) -> Engine {
+        let mut engine = Engine::from_parts(parts, self.model.clone(), self.config);
+        engine.lease = lease;
+        engine.query_vectors = self.query_vectors.clone();
+        for range in live.values() {
+            engine.chunk_page[range.clone()].fill(range.start as u32);
+        }
+        engine.page_chunks = live;
+        engine
     }
 
     /// Assembles an engine from any retrievers: the seam for other backends.
@@ -444,7 +501,7 @@ impl Engine {
             analyzer: keyword::analyzer(language),
             embedded: std::sync::atomic::AtomicU64::new(0),
             query_vectors: NonZeroUsize::new(config.query_cache)
-                .map(|n| Mutex::new(LruCache::new(n))),
+                .map(|n| Arc::new(Mutex::new(LruCache::new(n)))),
             config,
         }
     }
@@ -487,7 +544,7 @@ impl Engine {
 
     /// The query's unit vector, from a small LRU cache when the same text was asked before.
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
-        if let Some(Ok(mut cache)) = self.query_vectors.as_ref().map(Mutex::lock) {
+        if let Some(Ok(mut cache)) = self.query_vectors.as_deref().map(Mutex::lock) {
             if let Some(v) = cache.get(query) {
                 metrics::counter!("landscape_query_cache_hits_total").increment(1);
                 return Ok(v.clone());
@@ -505,7 +562,7 @@ impl Engine {
                 .pop()
                 .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?,
         );
-        if let Some(Ok(mut cache)) = self.query_vectors.as_ref().map(Mutex::lock) {
+        if let Some(Ok(mut cache)) = self.query_vectors.as_deref().map(Mutex::lock) {
             cache.put(query.to_string(), v.clone());
         }
         Ok(v)

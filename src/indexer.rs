@@ -50,6 +50,8 @@ pub enum BuildError {
     Keyword(#[from] KeywordError),
     #[error(transparent)]
     Vector(#[from] VectorError),
+    #[error("pushed pages: {0}")]
+    Pushed(String),
     #[error("the corpus produced no chunks")]
     NoChunks,
     #[error("nothing was indexed from {dir}: {source}")]
@@ -87,10 +89,7 @@ pub fn refresh(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Refresh, BuildError> {
     let mut attempt = || -> Result<Refresh, BuildError> {
-        let corpus = Corpus::load_with(corpus_dir, read).map_err(|source| BuildError::Corpus {
-            dir: corpus_dir.display().to_string(),
-            source,
-        })?;
+        let corpus = load_corpus(store, corpus_dir, read)?;
         if !force && is_up_to_date(store, &corpus, model, options)? {
             return Ok(Refresh::UpToDate);
         }
@@ -102,6 +101,25 @@ pub fn refresh(
         Err(e) if store.current_name().ok().flatten().is_some() => Ok(Refresh::KeptPrevious(e)),
         other => other,
     }
+}
+
+/// The corpus folder with the pages pushed into `store` over it
+/// ([`crate::update::pushed`]): what every build indexes.
+pub fn load_corpus(
+    store: &Store,
+    corpus_dir: &Path,
+    read: &ReadOptions,
+) -> Result<Corpus, BuildError> {
+    let overlay = match crate::update::pushed::PushedPages::existing(store.root()) {
+        Ok(Some(pushed)) => pushed.load(),
+        Ok(None) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| BuildError::Pushed(e.to_string()))?;
+    Corpus::load_overlaid(corpus_dir, read, &overlay).map_err(|source| BuildError::Corpus {
+        dir: corpus_dir.display().to_string(),
+        source,
+    })
 }
 
 /// What a build did.
@@ -190,7 +208,7 @@ pub fn build(
 /// What the keyword index holds for a page besides its chunks. A comparison page is also known
 /// by the names of both its sides, in a field that only comparison questions ("RAG vs
 /// fine-tuning") search.
-fn keyword_fields(corpus: &Corpus, id: &str) -> PageFields {
+pub(crate) fn keyword_fields(corpus: &Corpus, id: &str) -> PageFields {
     let Some(page) = corpus.get(id) else {
         return PageFields::default();
     };
@@ -249,6 +267,7 @@ fn manifest_for(
         semantic: options.semantic,
         pages: corpus.pages().len(),
         chunks,
+        pushed: corpus.pushed().clone(),
         files: Default::default(),
     }
 }

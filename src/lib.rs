@@ -32,5 +32,6 @@ pub mod snippet;
 pub mod spelling;
 pub mod store;
 pub mod tuning;
+pub mod update;
 pub mod vector;
 pub mod web;

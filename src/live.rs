@@ -71,6 +71,14 @@ impl LiveEngine {
         }
     }
 
+    /// Serves `engine` from now on (the writer's updates, [`crate::update`]).
+    pub fn publish(&self, engine: Arc<Engine>) {
+        match self.current.write() {
+            Ok(mut current) => *current = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+
     /// Opens the generation `CURRENT` names if it is not the one served, and swaps it in.
     /// Returns the new generation's name when it swapped. Opening happens outside the lock:
     /// requests keep being answered by the current engine meanwhile.

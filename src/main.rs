@@ -225,6 +225,17 @@ struct OwnerOptions {
     /// Keep no query log.
     #[arg(long, conflicts_with = "query_log")]
     no_query_log: bool,
+    /// With an admin key: compact (build a fresh generation) when the pages pushed since the
+    /// last build changed this share of the index's chunks.
+    #[arg(long, default_value_t = landscape::update::DEFAULT_COMPACT_AT, value_parser = share)]
+    compact_at: f64,
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{text}` is not a share from 0 to 1")),
+    }
 }
 
 fn default_query_log(index: &Path) -> PathBuf {
@@ -515,8 +526,30 @@ fn serve(
     let store = Store::new(&paths.index);
     let config = tuning.engine_config(paths.profile()?);
     let engine = Arc::new(Engine::open(&store, model.clone(), config)?);
-    // Each generation that goes live later (`landscape index`) is served without a restart.
-    let live = Arc::new(LiveEngine::watching(engine.clone(), store, model, config));
+    let live = if options.admin_key.is_some() {
+        // The writer serves pushed pages, and follows each generation that goes live.
+        let live = Arc::new(LiveEngine::fixed(engine.clone()));
+        let profile = paths.profile()?;
+        let writer = landscape::update::Writer::start(
+            store,
+            model.clone(),
+            model.token_counter().clone(),
+            live.clone(),
+            landscape::update::WriteConfig {
+                corpus_dir: paths.corpus.clone(),
+                read: paths.read_options(),
+                profile,
+                build: tuning.build_options(profile),
+                engine: config,
+                compact_at: owner.compact_at,
+            },
+        )?;
+        options.writer = Some(Arc::new(writer));
+        live
+    } else {
+        // Each generation that goes live later (`landscape index`) is served without a restart.
+        Arc::new(LiveEngine::watching(engine.clone(), store, model, config))
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

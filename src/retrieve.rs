@@ -93,6 +93,19 @@ impl ChunkSet {
             .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
     }
 
+    /// The chunks in both sets (as large as the larger table).
+    pub fn intersection(&self, other: &ChunkSet) -> ChunkSet {
+        let words = self.bits.len().max(other.bits.len());
+        let bits: Vec<u64> = (0..words)
+            .map(|i| self.bits.get(i).unwrap_or(&0) & other.bits.get(i).unwrap_or(&0))
+            .collect();
+        let len = bits.iter().map(|w| w.count_ones() as usize).sum();
+        ChunkSet {
+            bits: bits.into(),
+            len,
+        }
+    }
+
     /// How many chunks the set holds.
     pub fn len(&self) -> usize {
         self.len
@@ -156,5 +169,8 @@ mod tests {
         assert_eq!(set.len(), 4);
         assert!(set.contains(64) && set.contains(129) && !set.contains(1) && !set.contains(500));
         assert_eq!(set.iter().collect::<Vec<_>>(), vec![0, 5, 64, 129]);
+        let both = set.intersection(&ChunkSet::new(70, [5, 6, 64]));
+        assert_eq!(both.iter().collect::<Vec<_>>(), vec![5, 64]);
+        assert_eq!(both.len(), 2);
     }
 }

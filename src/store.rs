@@ -28,7 +28,7 @@ use crate::keyword::KeywordParams;
 use crate::vector::HnswParams;
 
 /// Bumped whenever the on-disk layout changes; an index of another format is rebuilt.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// The chunk table of a generation: chunk id (position) → page, section, text.
 pub const CHUNKS_FILE: &str = "chunks.json";
 /// The validated pages of a generation.
@@ -59,6 +59,11 @@ pub struct Manifest {
     pub semantic: bool,
     pub pages: usize,
     pub chunks: usize,
+    /// The pages pushed through the write API that the build read over the corpus folder
+    /// (id → sha256 of the source, or null for a removal): the writer applies the pushes a
+    /// generation lacks on top of it.
+    #[serde(default)]
+    pub pushed: crate::corpus::Fingerprint,
     /// Every file of the generation (relative path → sha256).
     pub files: BTreeMap<String, String>,
 }

@@ -258,9 +258,43 @@ pub enum CorpusError {
     Invalid(Vec<Problem>),
 }
 
+/// Where a pushed page's source says it comes from: not a file of the corpus folder.
+pub const PUSHED_PREFIX: &str = "@pushed/";
+
+/// A change pushed through the write API: a page's new source in the corpus format, or
+/// (`source: None`) its removal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub id: String,
+    pub source: Option<String>,
+}
+
+/// Each pushed page id with the sha256 of its source, or `None` for a removal: what a
+/// generation records it was built with, to tell which pushes it lacks.
+pub type Fingerprint = BTreeMap<String, Option<String>>;
+
+/// The [`Fingerprint`] of `changes`.
+pub fn fingerprint(changes: &[Change]) -> Fingerprint {
+    changes
+        .iter()
+        .map(|c| (c.id.clone(), c.fingerprint()))
+        .collect()
+}
+
+impl Change {
+    /// The sha256 of the source, `None` for a removal.
+    pub fn fingerprint(&self) -> Option<String> {
+        self.source
+            .as_ref()
+            .map(|s| hex::encode(Sha256::digest(s.as_bytes())))
+    }
+}
+
 /// A loaded, validated corpus.
 #[derive(Debug, Clone)]
 pub struct Corpus {
+    /// The pushed pages read over the folder's ([`Corpus::load_overlaid`]).
+    pushed: Fingerprint,
     profile: Profile,
     /// Files that were read and deliberately not indexed, with the reason.
     skipped: Vec<(PathBuf, String)>,
@@ -280,6 +314,17 @@ impl Corpus {
 
     /// [`Corpus::load`] with the site's settings (its base URL).
     pub fn load_with(root: &Path, options: &ReadOptions) -> Result<Corpus, CorpusError> {
+        Corpus::load_overlaid(root, options, &[])
+    }
+
+    /// [`Corpus::load_with`], with the pages pushed through the write API over the folder's:
+    /// a pushed page replaces the folder's page of the same id, a removal hides it. The whole
+    /// is validated as one corpus.
+    pub fn load_overlaid(
+        root: &Path,
+        options: &ReadOptions,
+        overlay: &[Change],
+    ) -> Result<Corpus, CorpusError> {
         let profile = Profile::of_folder(root).map_err(CorpusError::Config)?;
         let files = page_files(root)?;
         let mut hasher = Sha256::new();
@@ -315,6 +360,24 @@ impl Corpus {
         if files.is_empty() {
             return Err(CorpusError::Empty(root.to_path_buf()));
         }
+        let replaced: std::collections::HashSet<&str> =
+            overlay.iter().map(|c| c.id.as_str()).collect();
+        pages.retain(|(p, _)| !replaced.contains(p.id.as_str()));
+        for change in overlay {
+            hasher.update(change.id.as_bytes());
+            hasher.update([0]);
+            let Some(source) = &change.source else {
+                hasher.update([1]);
+                continue;
+            };
+            hasher.update(source.as_bytes());
+            hasher.update([0]);
+            match Corpus::read_pushed(&change.id, source, profile, options) {
+                Ok(Some(page)) => pages.push((page, source.clone())),
+                Ok(None) => {}
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
         problems.extend(graph::validate(&pages));
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -325,6 +388,7 @@ impl Corpus {
         let mut corpus = Corpus::from_pages(pages, hex::encode(hasher.finalize()));
         corpus.profile = profile;
         corpus.skipped = skipped;
+        corpus.pushed = fingerprint(overlay);
         Ok(corpus)
     }
 
@@ -344,6 +408,90 @@ impl Corpus {
         }
     }
 
+    /// Reads `source` (the corpus format: Markdown with front matter) as page `id`, pushed
+    /// through the write API: `Ok(None)` for a draft. Its `source` path is
+    /// [`PUSHED_PREFIX`]`<id>.md`, so that problems and the concept view can tell it from the
+    /// folder's files.
+    pub fn read_pushed(
+        id: &str,
+        source: &str,
+        profile: Profile,
+        options: &ReadOptions,
+    ) -> Result<Option<Page>, Vec<Problem>> {
+        let file = PathBuf::from(format!("{PUSHED_PREFIX}{id}.md"));
+        let relabel = |mut problems: Vec<Problem>| {
+            problems.iter_mut().for_each(|p| p.file = file.clone());
+            problems
+        };
+        if !site::is_page_id(id) || site::id_from_path(Path::new(&format!("{id}.md"))) != id {
+            return Err(vec![Problem {
+                file,
+                line: 1,
+                message: format!(
+                    "`{id}` is not a page id: lower-case letters, digits, `-`, `_` and `.`, \
+                     in parts separated by `/`"
+                ),
+            }]);
+        }
+        let read = parse::read(Path::new(&format!("{id}.md")), source, profile, options);
+        let Some(mut page) = (match read.map_err(relabel)? {
+            parse::Read::Page(page) => Some(*page),
+            parse::Read::Skipped(_) => None,
+        }) else {
+            return Ok(None);
+        };
+        if page.id != id {
+            return Err(vec![Problem {
+                file,
+                line: 1,
+                message: format!(
+                    "the page says its id is `{}`, but it is sent as `{id}`",
+                    page.id
+                ),
+            }]);
+        }
+        page.source = file;
+        Ok(Some(page))
+    }
+
+    /// This corpus with `changes` made, validated as a whole as [`Corpus::load`] would (a
+    /// removal that leaves another page naming a missing page is refused too). Pages already
+    /// here are not re-read: problems the change causes in them name their file, line 1.
+    pub fn with_changes(
+        &self,
+        changes: &[Change],
+        options: &ReadOptions,
+    ) -> Result<Corpus, Vec<Problem>> {
+        let changed: std::collections::HashSet<&str> =
+            changes.iter().map(|c| c.id.as_str()).collect();
+        let mut pages: Vec<(Page, String)> = self
+            .pages
+            .iter()
+            .filter(|p| !changed.contains(p.id.as_str()))
+            .map(|p| (p.clone(), String::new()))
+            .collect();
+        let mut problems = Vec::new();
+        for change in changes {
+            if let Some(source) = &change.source {
+                match Corpus::read_pushed(&change.id, source, self.profile, options) {
+                    Ok(Some(page)) => pages.push((page, source.clone())),
+                    Ok(None) => {}
+                    Err(mut found) => problems.append(&mut found),
+                }
+            }
+        }
+        problems.extend(graph::validate(&pages));
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            return Err(problems);
+        }
+        let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+        join_concept_layer(&mut pages);
+        let mut corpus = Corpus::from_pages(pages, self.hash.clone());
+        corpus.profile = self.profile;
+        Ok(corpus)
+    }
+
     /// Builds a corpus from pages that were validated before (for example read back from an index).
     pub fn from_pages(pages: Vec<Page>, hash: String) -> Corpus {
         let by_id = pages
@@ -352,6 +500,7 @@ impl Corpus {
             .map(|(i, p)| (p.id.clone(), i))
             .collect();
         Corpus {
+            pushed: Fingerprint::new(),
             profile: Profile::default(),
             skipped: Vec::new(),
             incoming: graph::Incoming::of(&pages),
@@ -388,6 +537,11 @@ impl Corpus {
 
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The pushed pages this corpus was read with.
+    pub fn pushed(&self) -> &Fingerprint {
+        &self.pushed
     }
 
     pub fn graph(&self) -> Graph<'_> {

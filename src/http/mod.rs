@@ -29,6 +29,7 @@ use crate::web;
 
 mod auth;
 pub mod openapi;
+pub mod pages;
 pub mod prometheus;
 
 /// Largest request body accepted, in bytes.
@@ -111,6 +112,8 @@ pub struct AppState {
     pub slots: Arc<EngineSlots>,
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
     pub admin_key: Option<Arc<str>>,
+    /// The index's writer, when writes are enabled.
+    pub writer: Option<Arc<crate::update::Writer>>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -131,8 +134,11 @@ pub struct HttpOptions {
     pub engine_slots: Arc<EngineSlots>,
     /// Where searches are logged for the site owner's analytics; none: not logged.
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
-    /// The key that opens the owner's routes (`/analytics/queries`); none: those are disabled.
+    /// The key that opens the owner's routes (`/analytics/queries`, the writes); none: those
+    /// are disabled.
     pub admin_key: Option<Arc<str>>,
+    /// The index's writer (`PUT`/`POST`/`DELETE /pages`); none: writes are unavailable.
+    pub writer: Option<Arc<crate::update::Writer>>,
 }
 
 /// Engine work running per core: the work is CPU-bound, so more would only share the cores.
@@ -231,6 +237,7 @@ impl Default for HttpOptions {
             engine_slots: Arc::new(EngineSlots::for_this_machine()),
             query_log: None,
             admin_key: None,
+            writer: None,
         }
     }
 }
@@ -320,6 +327,20 @@ fn routes() -> Routes {
         .get("/readyz", ready)
         .get("/metrics", metrics_text)
         .get("/analytics/queries", analytics_queries)
+        .add(
+            &[Method::PUT, Method::DELETE],
+            "/pages/{*id}",
+            axum::routing::put(pages::put_page)
+                .delete(pages::delete_page)
+                .layer(DefaultBodyLimit::max(pages::MAX_PAGE_BYTES)),
+        )
+        .add(
+            &[Method::POST],
+            "/pages",
+            axum::routing::post(pages::post_pages)
+                .layer(DefaultBodyLimit::max(pages::MAX_BATCH_BYTES)),
+        )
+        .get("/tasks/{id}", pages::task)
         .get("/openapi.json", openapi_json)
         .get("/", web::index)
         .get("/c/{*id}", concept_view)
@@ -357,6 +378,7 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
             slots: options.engine_slots.clone(),
             query_log: options.query_log.clone(),
             admin_key: options.admin_key.clone(),
+            writer: options.writer.clone(),
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {

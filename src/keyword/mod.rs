@@ -22,7 +22,9 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 use crate::chunk::{page_ranges, Chunk};
 use crate::named::from_name_table;
@@ -208,6 +210,9 @@ pub enum KeywordError {
 
 struct Fields {
     chunk: Field,
+    /// The page id, indexed whole (never scored): what a page's documents are deleted by when
+    /// the page is replaced or removed ([`KeywordWriter`]).
+    page: Field,
     title: Field,
     aliases: Field,
     body: Field,
@@ -234,6 +239,7 @@ fn schema(language: Language) -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let chunk = builder.add_u64_field("chunk", NumericOptions::default().set_fast().set_stored());
+    let page = builder.add_text_field("page", tantivy::schema::STRING);
     let title = builder.add_text_field("title", text.clone());
     let aliases = builder.add_text_field("aliases", text.clone());
     let body = builder.add_text_field("body", text.clone());
@@ -252,6 +258,7 @@ fn schema(language: Language) -> (Schema, Fields) {
         builder.build(),
         Fields {
             chunk,
+            page,
             title,
             aliases,
             body,
@@ -303,6 +310,22 @@ pub fn build(
     register(&index, params.language);
     // One thread: the index is small next to embedding, and one segment keeps it deterministic.
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
+    add_documents(&writer, &f, chunks, 0, page, params)?;
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// Adds the documents of `chunks` (whole pages' chunks, contiguous), whose ids start at
+/// `first_id` in the chunk table.
+fn add_documents(
+    writer: &IndexWriter,
+    f: &Fields,
+    chunks: &[Chunk],
+    first_id: usize,
+    page: &dyn Fn(&str) -> PageFields,
+    params: KeywordParams,
+) -> Result<(), KeywordError> {
     // Each document is named by its first chunk.
     let firsts: Vec<usize> = match params.unit {
         KeywordUnit::Chunk => (0..chunks.len()).collect(),
@@ -340,7 +363,8 @@ pub fn build(
         };
         let words = format!("{vocabulary}\n{text}");
         writer.add_document(doc!(
-            f.chunk => i as u64,
+            f.chunk => (first_id + i) as u64,
+            f.page => chunk.concept.clone(),
             f.words => words,
             f.title => chunk.title.clone(),
             f.aliases => fields.aliases.join(" ; "),
@@ -367,15 +391,14 @@ pub fn build(
             },
         ))?;
     }
-    writer.commit()?;
-    writer.wait_merging_threads()?;
     Ok(())
 }
 
 /// An open keyword index.
 pub struct KeywordIndex {
-    /// The index never changes after a build (a rebuild is a new generation), so one searcher
-    /// and its per-segment chunk-id columns serve for the index's whole life.
+    /// A snapshot: a generation's index never changes, and a [`KeywordWriter`]'s updates make
+    /// new snapshots, so one searcher and its per-segment chunk-id columns serve for the
+    /// snapshot's whole life (a request never sees documents its chunk table lacks).
     searcher: Searcher,
     chunk_ids: Vec<Column<u64>>,
     analyzer: TextAnalyzer,
@@ -393,22 +416,24 @@ impl KeywordIndex {
         boosts: FieldBoosts,
         params: KeywordParams,
     ) -> Result<KeywordIndex, KeywordError> {
-        let unit = params.unit;
-        let index = Index::open_in_dir(dir)?;
-        register(&index, params.language);
-        let (expected, fields) = schema(params.language);
-        if index.schema() != expected {
-            return Err(KeywordError::Open {
-                path: dir.display().to_string(),
-                message: "schema differs from this version's".into(),
-            });
-        }
-        let analyzer = index.tokenizer_for_field(fields.body)?;
+        let index = open_index(dir, params)?;
         let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let searcher = reader.searcher();
+        KeywordIndex::at(&index, reader.searcher(), boosts, params)
+    }
+
+    /// The index as `searcher` sees it: a fixed snapshot, even while a [`KeywordWriter`]
+    /// commits newer ones.
+    fn at(
+        index: &Index,
+        searcher: Searcher,
+        boosts: FieldBoosts,
+        params: KeywordParams,
+    ) -> Result<KeywordIndex, KeywordError> {
+        let (_, fields) = schema(params.language);
+        let analyzer = index.tokenizer_for_field(fields.body)?;
         let chunk_ids = searcher
             .segment_readers()
             .iter()
@@ -429,7 +454,7 @@ impl KeywordIndex {
             analyzer,
             fields,
             boosts,
-            unit,
+            unit: params.unit,
             language: params.language,
         })
     }
@@ -490,6 +515,117 @@ impl KeywordIndex {
             clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(forms))));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// Opens the tantivy index in `dir` with this version's schema.
+fn open_index(dir: &Path, params: KeywordParams) -> Result<Index, KeywordError> {
+    let index = Index::open_in_dir(dir)?;
+    register(&index, params.language);
+    let (expected, _) = schema(params.language);
+    if index.schema() != expected {
+        return Err(KeywordError::Open {
+            path: dir.display().to_string(),
+            message: "schema differs from this version's".into(),
+        });
+    }
+    Ok(index)
+}
+
+/// Updates a generation's keyword index in place of a rebuild: a page's documents are
+/// deleted by its id and its new ones added (tantivy delete + add), each commit a new
+/// snapshot for [`KeywordIndex`].
+///
+/// It writes into a copy of the generation's folder made of hard links (tantivy never
+/// rewrites a file, it writes new segments and replaces `meta.json` by rename), so the
+/// generation itself stays exactly as its manifest's checksums say, and costs no copying.
+pub struct KeywordWriter {
+    index: Index,
+    writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+    boosts: FieldBoosts,
+    params: KeywordParams,
+}
+
+impl KeywordWriter {
+    /// A writer over `work`, a fresh linked copy of the index in `base` (`work` is replaced
+    /// if it exists).
+    pub fn open_copy(
+        base: &Path,
+        work: &Path,
+        boosts: FieldBoosts,
+        params: KeywordParams,
+    ) -> Result<KeywordWriter, KeywordError> {
+        let io = |e: std::io::Error| KeywordError::Open {
+            path: work.display().to_string(),
+            message: e.to_string(),
+        };
+        if work.exists() {
+            std::fs::remove_dir_all(work).map_err(io)?;
+        }
+        std::fs::create_dir_all(work).map_err(io)?;
+        for entry in std::fs::read_dir(base).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name();
+            if name.to_string_lossy().ends_with(".lock") || !entry.path().is_file() {
+                continue;
+            }
+            let to = work.join(&name);
+            if std::fs::hard_link(entry.path(), &to).is_err() {
+                std::fs::copy(entry.path(), &to).map_err(io)?;
+            }
+        }
+        let index = open_index(work, params)?;
+        let (_, fields) = schema(params.language);
+        let writer = index.writer_with_num_threads::<TantivyDocument>(1, 32 * 1024 * 1024)?;
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(KeywordWriter {
+            index,
+            writer,
+            reader,
+            fields,
+            boosts,
+            params,
+        })
+    }
+
+    /// Deletes every document of page `id`.
+    pub fn delete_page(&mut self, id: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.page, id));
+    }
+
+    /// Adds the documents of whole pages' `chunks`, whose ids start at `first_id`.
+    pub fn add(
+        &mut self,
+        chunks: &[Chunk],
+        first_id: usize,
+        page: &dyn Fn(&str) -> PageFields,
+    ) -> Result<(), KeywordError> {
+        add_documents(
+            &self.writer,
+            &self.fields,
+            chunks,
+            first_id,
+            page,
+            self.params,
+        )
+    }
+
+    /// Commits what was deleted and added, and returns the index as it is now.
+    pub fn commit(&mut self) -> Result<KeywordIndex, KeywordError> {
+        self.writer.commit()?;
+        self.reader.reload()?;
+        KeywordIndex::at(
+            &self.index,
+            self.reader.searcher(),
+            self.boosts,
+            self.params,
+        )
     }
 }
 

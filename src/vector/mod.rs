@@ -6,6 +6,7 @@
 //! time (a section, a group) is expressed as a filter over chunk ids, applied during the walk.
 
 mod distance;
+mod updated;
 mod walk;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::retrieve::{ChunkSet, LegHit, RetrieveError, VectorRetriever};
 pub use distance::{dot, UnitDot};
+pub use updated::UpdatedVectors;
 use walk::FlatGraph;
 
 /// Base name of the dumped graph: `vectors.hnsw.graph` and `vectors.hnsw.data`.

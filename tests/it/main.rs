@@ -24,3 +24,4 @@ mod spelling;
 mod store;
 mod tuning;
 mod verdicts;
+mod writes;

@@ -57,7 +57,7 @@ fn app() -> axum::Router {
     landscape::http::router_with(Arc::new(builtin().engine()), &options)
 }
 
-fn document() -> Value {
+pub(crate) fn document() -> Value {
     serde_json::to_value(openapi::document()).unwrap()
 }
 
@@ -97,6 +97,17 @@ async fn the_document_lists_exactly_the_routes_served() {
         };
         let body = (method == "POST").then(|| json!({"q": "gpt-4"}));
         let (status, value) = send(&app, method.parse().unwrap(), &uri, body).await;
+        if path.starts_with("/pages") || path.starts_with("/tasks") {
+            // This router has no writer (tests/it/writes.rs has one): a documented refusal.
+            let documented = &doc["paths"][path][method.to_lowercase()]["responses"];
+            assert!(
+                documented.get(status.to_string()).is_some()
+                    && !["not_found", "method_not_allowed"]
+                        .contains(&value["error"]["code"].as_str().unwrap_or("")),
+                "{method} {uri}: {status} {value}"
+            );
+            continue;
+        }
         assert_eq!(status, 200, "{method} {uri}: {value}");
     }
     let (_, served_doc) = send(&app, Method::GET, "/openapi.json", None).await;
@@ -124,7 +135,7 @@ fn schema_errors(doc: &Value, path: &str, method: &str, status: u16, body: &Valu
         .collect()
 }
 
-fn assert_valid(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
+pub(crate) fn assert_valid(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
     let errors = schema_errors(doc, path, method, status, body);
     assert!(errors.is_empty(), "{method} {path} {status}: {errors:#?}");
 }
