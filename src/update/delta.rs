@@ -153,13 +153,17 @@ impl Delta {
         // Embed first: a failure of the model leaves everything as it was.
         let vectors = if self.semantic && !new_chunks.is_empty() {
             let texts: Vec<String> = new_chunks.iter().map(Chunk::embedding_text).collect();
-            embed_cached(
+            let started = std::time::Instant::now();
+            let vectors = embed_cached(
                 tools.model,
                 tools.cache,
                 &texts,
                 tools.batch_size,
                 &mut |_, _| {},
-            )?
+            )?;
+            metrics::histogram!("landscape_update_embedding_seconds")
+                .record(started.elapsed().as_secs_f64());
+            vectors
         } else {
             Vec::new()
         };

@@ -227,7 +227,13 @@ impl Writer {
         let id = self
             .next_task
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let validated = Instant::now();
         acceptor.pushed.commit(id, &changes)?;
+        tracing::debug!(
+            pages = changes.len(),
+            stored_ms = validated.elapsed().as_millis() as u64,
+            "write accepted"
+        );
         acceptor.desired = desired;
         let (removed, pages): (Vec<&Change>, Vec<&Change>) =
             changes.iter().partition(|c| c.source.is_none());
@@ -391,8 +397,9 @@ impl Indexer {
         let started = Instant::now();
         match self.apply(&changes) {
             Ok(generation) => {
-                metrics::histogram!("landscape_update_seconds")
-                    .record(started.elapsed().as_secs_f64());
+                let took = started.elapsed();
+                metrics::histogram!("landscape_update_seconds").record(took.as_secs_f64());
+                tracing::info!(pages = changes.len(), %generation, ms = took.as_millis() as u64, "pushed pages are searchable");
                 self.tasks
                     .update(&ids, TaskStatus::Succeeded, None, Some(&generation));
             }
