@@ -61,11 +61,16 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("landscape_chunks").set(engine.chunks().len() as f64);
     // The generation's number, not its name as a label: a label would leave the previous
     // generation's series behind after a reload.
-    let number = engine
+    // "gen-000007+3" is generation 7 with 3 updates applied by the writer.
+    let (generation, updates) = engine
         .generation()
+        .split_once('+')
+        .unwrap_or((engine.generation(), "0"));
+    let number = generation
         .rsplit('-')
         .next()
         .and_then(|n| n.parse::<f64>().ok());
+    metrics::gauge!("landscape_generation_updates").set(updates.parse::<f64>().unwrap_or(0.0));
     metrics::gauge!("landscape_generation").set(number.unwrap_or(0.0));
     metrics::gauge!("landscape_engine_slots_free").set(state.slots.free() as f64);
     metrics::gauge!("landscape_engine_queue").set(state.slots.waiting() as f64);

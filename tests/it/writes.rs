@@ -266,6 +266,27 @@ async fn pushed_pages_are_searchable_replaced_and_removed_without_a_rebuild() {
     }
     let (status, _) = app.send("GET", "/concepts/bicycle", None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // What the owner watches: writes waiting, update time, points outside the graph.
+    let response = app
+        .router
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let text = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&text);
+    for needle in [
+        "landscape_write_queue ",
+        "landscape_update_seconds_count",
+        "landscape_update_embedding_seconds_count",
+        "landscape_dead_points ",
+        "landscape_unindexed_points ",
+        "landscape_generation_updates ",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
     let (status, body) = app.send("DELETE", "/pages/bicycle", Some("k"), None).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
