@@ -211,18 +211,13 @@ fn summarise(entries: &[Entry], days: u32) -> Report {
     }
 }
 
-/// The UTC date of a Unix time, `YYYY-MM-DD` (civil-from-days, Howard Hinnant's algorithm).
+/// The UTC date of a Unix time, `YYYY-MM-DD`. A time beyond the calendar's range (only a
+/// damaged log line has one) counts on the last day `time` knows rather than failing the report.
 fn day_of(t: u64) -> String {
-    let z = (t / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let seconds = i64::try_from(t).unwrap_or(i64::MAX);
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .map_or(time::Date::MAX, |d| d.date())
+        .to_string()
 }
 
 #[cfg(test)]
