@@ -256,6 +256,9 @@ pub struct SearchResponse {
     pub answer: Option<Answer>,
     pub generation: String,
     pub took_ms: f64,
+    /// How well the first results match, for the query log (not part of the API).
+    #[serde(skip)]
+    pub strength: crate::analytics::Strength,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -728,6 +731,7 @@ impl Engine {
             request.offset() + request.k(),
             within.as_ref(),
         )?;
+        let strength = self.strength(grouped.first(), &semantic, words);
         let grouped: Vec<GroupedHit> = grouped.into_iter().skip(request.offset()).collect();
         let highlighter = Highlighter::for_terms(
             &self.analyzer,
@@ -774,7 +778,54 @@ impl Engine {
                 }),
             });
         }
-        Ok(self.response(request, results, started))
+        let mut response = self.response(request, results, started);
+        response.strength = strength;
+        Ok(response)
+    }
+
+    /// How well a search matched, in scores comparable across queries (for the query log):
+    /// the closest chunk's cosine, and the share of the query's words the first page holds
+    /// (a word counts when any of its terms, corrections and completions included, occurs).
+    fn strength(
+        &self,
+        top: Option<&GroupedHit>,
+        semantic: &[LegHit],
+        words: &[QueryWord],
+    ) -> crate::analytics::Strength {
+        let similarity = semantic
+            .iter()
+            .map(|h| h.score)
+            .reduce(f32::max)
+            .or_else(|| top.and_then(|t| t.similarity));
+        let coverage = top.and_then(|top| {
+            let range = self.page_chunks.get(&top.page)?;
+            let page = self.pages.get(&top.page)?;
+            // The keyword leg matches names too ("genai" is an alias of Generative AI).
+            let names = TermSet::of(
+                &self.analyzer,
+                &format!("{}\n{}", page.title, page.aliases.join("\n")),
+            );
+            let sets: Vec<&TermSet> = std::iter::once(&names)
+                .chain(range.clone().filter_map(|c| self.terms_of(c)))
+                .collect();
+            let found = words
+                .iter()
+                .filter(|w| w.terms().any(|t| sets.iter().any(|s| s.contains_term(t))))
+                .count();
+            (!words.is_empty()).then(|| found as f32 / words.len() as f32)
+        });
+        crate::analytics::Strength {
+            similarity,
+            coverage,
+        }
+    }
+
+    /// A chunk's words (section heading and text), analysed on first use.
+    fn terms_of(&self, chunk: usize) -> Option<&TermSet> {
+        let (text, terms) = (self.chunks.get(chunk)?, self.chunk_terms.get(chunk)?);
+        Some(terms.get_or_init(|| {
+            TermSet::of(&self.analyzer, &format!("{}\n{}", text.section, text.text))
+        }))
     }
 
     /// A result page's place in the graph: its ancestry (ids, and with titles) and its typed
@@ -819,18 +870,7 @@ impl Engine {
         let Some(range) = self.page_chunks.get(&hit.page) else {
             return vec![hit.best.chunk];
         };
-        let words = |c: usize| {
-            let (Some(chunk), Some(terms)) = (self.chunks.get(c), self.chunk_terms.get(c)) else {
-                return 0;
-            };
-            let terms = terms.get_or_init(|| {
-                TermSet::of(
-                    &self.analyzer,
-                    &format!("{}\n{}", chunk.section, chunk.text),
-                )
-            });
-            highlighter.matches_in(terms)
-        };
+        let words = |c: usize| self.terms_of(c).map_or(0, |t| highlighter.matches_in(t));
         let candidates: Vec<&LegHit> = semantic
             .iter()
             .filter(|h| range.contains(&(h.chunk as usize)))
@@ -915,6 +955,7 @@ impl Engine {
             answer: None,
             generation: self.generation.clone(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            strength: Default::default(),
         }
     }
 

@@ -465,15 +465,7 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
     blocking(&state, "search", move || {
         let mut response = engine.search(&request)?;
         if let Some(log) = log.filter(|_| worth_logging(&request)) {
-            let top = response.results.first();
-            let entry = crate::analytics::Entry {
-                t: 0,
-                q: request.query().to_string(),
-                mode: format!("{:?}", response.mode).to_lowercase(),
-                results: response.results.len(),
-                top: top.map(|r| r.id.clone()),
-                score: top.map(|r| r.score),
-            };
+            let entry = crate::analytics::Entry::of_search(&request, &response);
             if let Err(e) = log.record(entry) {
                 tracing::warn!(error = %e, "search not logged");
             }
@@ -508,7 +500,7 @@ struct AnalyticsQuery {
     get,
     path = "/analytics/queries",
     tag = "owner",
-    summary = "Query analytics: top queries, queries without results, daily counts (admin key)",
+    summary = "Query analytics: top queries, queries without results or with only weak matches, daily counts (admin key)",
     params(AnalyticsQuery),
     security(("admin_key" = [])),
     responses(

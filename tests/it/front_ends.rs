@@ -580,7 +580,9 @@ async fn metrics_count_requests_by_route_and_searches_by_mode() {
 
 /// The owner's query analytics: searches are logged without anything that identifies the
 /// visitor (half-typed keystroke searches not at all), and the report needs the admin key;
-/// with no key configured the route is disabled, not open.
+/// with no key configured the route is disabled, not open. A scripted set of searches gives
+/// the expected top, no-result and weak lists: weak by similarity for an embedded query about
+/// nothing the zoo describes, by word coverage in keyword mode.
 #[tokio::test]
 async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
     use landscape::analytics::QueryLog;
@@ -620,6 +622,9 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
         "/search?q=furry%20%20pet",
         "/search?q=zzzq+qqqz%3F&mode=keyword",
         "/search?q=furr&mode=keyword", // a keystroke: last word open, not logged
+        "/search?q=quarterly+tax+filing+deadline",
+        "/search?q=Quarterly+Tax+filing+deadline",
+        "/search?q=cat+spaceship+rocket+fuel%3F&mode=keyword",
     ] {
         assert_eq!(send(uri, None).await.0, StatusCode::OK, "{uri}");
     }
@@ -632,11 +637,41 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, report) = send("/analytics/queries?days=7", Some("s3cret-key")).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["searches"], 3, "{report}");
+    assert_eq!(report["searches"], 6, "{report}");
     assert_eq!(report["top"][0], json!({"q": "furry pet", "count": 2}));
+    assert_eq!(
+        report["top"][1],
+        json!({"q": "quarterly tax filing deadline", "count": 2})
+    );
     assert_eq!(
         report["no_results"],
         json!([{"q": "zzzq qqqz?", "count": 1}])
+    );
+    let weak: Vec<(&str, u64, &str)> = report["weak"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let (signal, score) = (w["signal"].as_str().unwrap(), w["score"].as_f64().unwrap());
+            let threshold = match signal {
+                "similarity" => landscape::analytics::WEAK_SIMILARITY,
+                _ => landscape::analytics::WEAK_COVERAGE,
+            };
+            assert!(score < f64::from(threshold), "{w}");
+            (
+                w["q"].as_str().unwrap(),
+                w["count"].as_u64().unwrap(),
+                signal,
+            )
+        })
+        .collect();
+    assert_eq!(
+        weak,
+        [
+            ("quarterly tax filing deadline", 2, "similarity"),
+            ("cat spaceship rocket fuel?", 1, "coverage"),
+        ],
+        "{report}"
     );
     let (status, body) = send("/analytics/queries?days=0", Some("s3cret-key")).await;
     assert_eq!(
@@ -656,8 +691,17 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
             .collect();
         keys.sort();
         assert!(
-            keys.iter()
-                .all(|k| ["mode", "q", "results", "score", "t", "top"].contains(k)),
+            keys.iter().all(|k| [
+                "coverage",
+                "mode",
+                "q",
+                "results",
+                "score",
+                "similarity",
+                "t",
+                "top"
+            ]
+            .contains(k)),
             "{keys:?}"
         );
     }
