@@ -224,6 +224,11 @@ struct OwnerOptions {
     /// without one those routes are disabled.
     #[arg(long, env = "LANDSCAPE_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<String>,
+    /// Key the JSON API's read routes (search, answer, pages) then need, as `Authorization:
+    /// Bearer` (the admin key also works); without one they are public. Public but revocable:
+    /// the page at `/` is given it, a widget tag carries it (`data-search-key`).
+    #[arg(long, env = "LANDSCAPE_SEARCH_KEY", hide_env_values = true)]
+    search_key: Option<String>,
     /// Where searches are logged (no addresses, no user agents) [default:
     /// <index>/analytics/queries.jsonl].
     #[arg(long)]
@@ -552,6 +557,13 @@ fn serve(
         ));
     }
     options.admin_key = owner.admin_key.filter(|k| !k.is_empty()).map(Arc::from);
+    if let Some(key) = owner.search_key.filter(|k| !k.is_empty()) {
+        landscape::http::check_key("--search-key", &key).map_err(anyhow::Error::msg)?;
+        if options.admin_key.as_deref() == Some(key.as_str()) {
+            bail!("--search-key must differ from --admin-key: the search key is shown to visitors");
+        }
+        options.search_key = Some(Arc::from(key));
+    }
     if !owner.no_query_log {
         let path = owner
             .query_log

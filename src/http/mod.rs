@@ -29,6 +29,7 @@ use crate::web;
 
 mod auth;
 pub mod openapi;
+pub use auth::check_key;
 pub mod prometheus;
 
 /// Largest request body accepted, in bytes.
@@ -111,6 +112,8 @@ pub struct AppState {
     pub slots: Arc<EngineSlots>,
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
     pub admin_key: Option<Arc<str>>,
+    /// When set, the JSON API's read routes need it or the admin key ([`auth::SearchAccess`]).
+    pub search_key: Option<Arc<str>>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -133,6 +136,9 @@ pub struct HttpOptions {
     pub query_log: Option<Arc<crate::analytics::QueryLog>>,
     /// The key that opens the owner's routes (`/analytics/queries`); none: those are disabled.
     pub admin_key: Option<Arc<str>>,
+    /// The public, revocable key the JSON API's read routes (search, answer, pages) then need
+    /// (the admin key also opens them); none: they are public. The page at `/` is given it.
+    pub search_key: Option<Arc<str>>,
 }
 
 /// Engine work running per core: the work is CPU-bound, so more would only share the cores.
@@ -219,6 +225,7 @@ impl std::fmt::Debug for HttpOptions {
                 &self.query_log.as_ref().map(|l| l.path().to_path_buf()),
             )
             .field("admin_key", &self.admin_key.as_ref().map(|_| "<set>"))
+            .field("search_key", &self.search_key.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -231,6 +238,7 @@ impl Default for HttpOptions {
             engine_slots: Arc::new(EngineSlots::for_this_machine()),
             query_log: None,
             admin_key: None,
+            search_key: None,
         }
     }
 }
@@ -357,18 +365,19 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
             slots: options.engine_slots.clone(),
             query_log: options.query_log.clone(),
             admin_key: options.admin_key.clone(),
+            search_key: options.search_key.clone(),
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {
         return router;
     }
     // Every route is read-only (search, answers, pages, health), so GET and POST from the
-    // listed origins only, with the one header a JSON body needs.
+    // listed origins only, with the header a JSON body needs and the search key's.
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(options.cors_origins.clone()))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE]),
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
     )
 }
 
@@ -396,14 +405,17 @@ pub async fn serve(
     tag = "search",
     summary = "Search: ranked pages, and an answer when the query is a question the concept graph answers",
     params(TextParams),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = crate::engine::SearchResponse),
         (status = 400, description = "A parameter is missing, malformed or out of range", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 500, body = ErrorBody),
         (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn search_get(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     params: Result<Query<TextParams>, QueryRejection>,
 ) -> Response {
@@ -420,9 +432,11 @@ async fn search_get(
     tag = "search",
     summary = "Search with a JSON body (the same fields as the query string)",
     request_body = SearchParams,
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = crate::engine::SearchResponse),
         (status = 400, description = "A field is out of range, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
         (status = 415, description = "The body is not application/json", body = ErrorBody),
         (status = 422, description = "A field has the wrong type or is unknown", body = ErrorBody),
@@ -431,6 +445,7 @@ async fn search_get(
     )
 )]
 async fn search_post(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     body: Result<Json<SearchParams>, JsonRejection>,
 ) -> Response {
@@ -606,14 +621,17 @@ async fn blocking<T: Serialize + Send + 'static>(
     tag = "search",
     summary = "The answer alone (null when the query is not a question the graph answers)",
     params(AnswerQuery),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = Option<crate::answer::Answer>),
         (status = 400, body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 500, body = ErrorBody),
         (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn answer(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     params: Result<Query<AnswerQuery>, QueryRejection>,
 ) -> Response {
@@ -696,12 +714,18 @@ fn unknown_concept(id: &str) -> ApiError {
     tag = "pages",
     summary = "One page as JSON, with its ancestry, children and incoming relations",
     params(("id" = String, Path, description = "Page id; a site's ids may contain `/`")),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = PageView),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 404, description = "`unknown_concept`", body = ErrorBody),
     )
 )]
-async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn concept(
+    _: auth::SearchAccess,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
     let engine = state.engine();
     let pages = engine.pages();
     let Some(page) = pages.get(&id) else {
@@ -737,9 +761,13 @@ struct PageEntry<'a> {
     path = "/concepts",
     tag = "pages",
     summary = "Every page: id, title and kind, by title",
-    responses((status = 200, body = Vec<PageEntry>))
+    security((), ("search_key" = []), ("admin_key" = [])),
+    responses(
+        (status = 200, body = Vec<PageEntry>),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
+    )
 )]
-async fn concept_list(State(state): State<AppState>) -> Response {
+async fn concept_list(_: auth::SearchAccess, State(state): State<AppState>) -> Response {
     let engine = state.engine();
     let mut pages: Vec<PageEntry> = engine
         .pages()
@@ -774,13 +802,9 @@ async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> 
         return unknown_concept(&id).into_response();
     };
     let dir = state.corpus_dir.as_deref().map(|d| d.as_path());
-    axum::response::Html(web::render::concept_page(
-        &web::CONCEPT_HTML,
-        pages,
-        page,
-        dir,
-    ))
-    .into_response()
+    let html = web::render::concept_page(&web::CONCEPT_HTML, pages, page, dir);
+    axum::response::Html(web::with_search_key(&html, state.search_key.as_deref()).into_owned())
+        .into_response()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -717,3 +717,105 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A search key, when configured, guards the JSON API's read routes (the admin key also opens
+/// them), while health, metrics, the description and the pages for people stay open, and the
+/// page at `/` (and every concept view, which carries the search form) is given the key for
+/// its script. Without a search key, searching is public.
+#[tokio::test]
+async fn a_search_key_guards_the_read_routes_and_the_page_carries_it() {
+    use landscape::http::{router_with, HttpOptions};
+    let keyed = HttpOptions {
+        search_key: Some(Arc::from("public-search-key-1")),
+        admin_key: Some(Arc::from("owner-secret-key-1")),
+        ..HttpOptions::default()
+    };
+    let open = HttpOptions::default();
+    let send = |options: &HttpOptions, method: &str, uri: &str, key: Option<&str>| {
+        let app = router_with(engine(), options);
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let request = match method {
+            "POST" => request
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"q": "a furry pet"}"#)),
+            _ => request.body(Body::empty()),
+        }
+        .unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                challenge,
+                String::from_utf8_lossy(&bytes).to_string(),
+            )
+        }
+    };
+    for (method, uri) in [
+        ("GET", "/search?q=a+furry+pet"),
+        ("POST", "/search"),
+        ("GET", "/answer?q=is+a+cat+an+animal"),
+        ("GET", "/concepts"),
+        ("GET", "/concepts/cat"),
+    ] {
+        for key in [None, Some("public-search-key-2"), Some("")] {
+            let (status, challenge, body) = send(&keyed, method, uri, key).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} {key:?}");
+            assert_eq!(
+                challenge.as_ref().map(|h| h.to_str().unwrap()),
+                Some("Bearer")
+            );
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+            assert!(!body.to_string().contains("public-search-key-1"));
+        }
+        for key in [Some("public-search-key-1"), Some("owner-secret-key-1")] {
+            let (status, _, body) = send(&keyed, method, uri, key).await;
+            assert_eq!(status, StatusCode::OK, "{method} {uri} {key:?}: {body}");
+        }
+        let (status, _, body) = send(&open, method, uri, None).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "public without a search key: {body}"
+        );
+    }
+    // The search key opens nothing of the owner's.
+    let (status, _, _) = send(
+        &keyed,
+        "GET",
+        "/analytics/queries",
+        Some("public-search-key-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for uri in [
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/widget.js",
+        "/assets/app.js",
+    ] {
+        let (status, _, _) = send(&keyed, "GET", uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri} stays open");
+    }
+    let meta = r#"<meta name="landscape-search-key" content="public-search-key-1">"#;
+    for uri in ["/", "/c/cat"] {
+        let (status, _, page) = send(&keyed, "GET", uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(page.contains(meta), "{uri} carries the search key");
+        assert!(!page.contains("owner-secret-key-1"));
+        let (_, _, page) = send(&open, "GET", uri, None).await;
+        assert!(
+            !page.contains("landscape-search-key"),
+            "{uri} without a key"
+        );
+    }
+}
