@@ -111,15 +111,37 @@ pub fn blend(vectors: &[Vec<f32>]) -> Vec<f32> {
     sum
 }
 
+/// The text with the keyword leg's corrections in place of the words it corrected.
+fn meaning_text(text: &str, words: &[QueryWord]) -> String {
+    let corrected: Vec<(&str, &str)> = words
+        .iter()
+        .filter_map(|w| Some((w.typed.as_str(), w.correction.as_deref()?)))
+        .collect();
+    if corrected.is_empty() {
+        return text.to_string();
+    }
+    crate::spelling::replace_words(text, |word| {
+        corrected
+            .iter()
+            .find(|(typed, _)| *typed == word)
+            .map(|(_, fixed)| fixed.to_string())
+    })
+}
+
+/// A query's text and its words as the keyword leg reads them, planned once per search
+/// ([`Engine::words`]: the vocabulary walks for typos and prefixes are not free).
+#[derive(Clone, Copy)]
+struct Planned<'a> {
+    text: &'a str,
+    words: &'a [QueryWord],
+}
+
 /// A ranking of pages and what it was made from.
 struct Ranked {
     pages: Vec<GroupedHit>,
     /// The semantic leg's chunk candidates (empty when it did not run, or when hybrid mode
     /// fuses chunks), from which a page's passage is chosen.
     semantic: Vec<LegHit>,
-    /// The query's words as the keyword leg read them, expansions included: what passages
-    /// highlight.
-    words: Vec<QueryWord>,
 }
 
 /// How much the share of query words a chunk contains counts, next to its cosine, when
@@ -234,6 +256,9 @@ pub struct SearchResponse {
     pub answer: Option<Answer>,
     pub generation: String,
     pub took_ms: f64,
+    /// How well the first results match, for the query log (not part of the API).
+    #[serde(skip)]
+    pub strength: crate::analytics::Strength,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -578,18 +603,32 @@ impl Engine {
     /// completions is meant is a guess the keyword leg can afford (it ranks them all) and an
     /// embedding cannot.
     pub fn meaning_texts(&self, query: Typed<'_>) -> Vec<String> {
-        let corrected = self.meaning_text(query);
-        if corrected == query.text {
+        self.meaning_texts_of(query.text, &self.words(query))
+    }
+
+    /// [`Engine::meaning_texts`] of a query whose words are already planned.
+    fn meaning_texts_of(&self, text: &str, words: &[QueryWord]) -> Vec<String> {
+        let corrected = meaning_text(text, words);
+        if corrected == text {
             vec![corrected]
         } else {
-            vec![query.text.to_string(), corrected]
+            vec![text.to_string(), corrected]
         }
     }
 
     /// The query vector of a search: [`Engine::meaning_texts`] embedded (each through the
     /// query cache) and blended.
     pub fn query_vector_for(&self, query: Typed<'_>) -> Result<Arc<Vec<f32>>, EngineError> {
-        let texts = self.meaning_texts(query);
+        self.query_vector_of(query.text, &self.words(query))
+    }
+
+    /// [`Engine::query_vector_for`] of a query whose words are already planned.
+    fn query_vector_of(
+        &self,
+        text: &str,
+        words: &[QueryWord],
+    ) -> Result<Arc<Vec<f32>>, EngineError> {
+        let texts = self.meaning_texts_of(text, words);
         if let [only] = texts.as_slice() {
             return self.query_vector(only);
         }
@@ -598,24 +637,6 @@ impl Engine {
             .map(|t| self.query_vector(t).map(|v| v.as_ref().clone()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(blend(&vectors)))
-    }
-
-    /// The text with the keyword leg's corrections in place of the words it corrected.
-    fn meaning_text(&self, query: Typed<'_>) -> String {
-        let words = self.words(query);
-        let corrected: Vec<(&str, &str)> = words
-            .iter()
-            .filter_map(|w| Some((w.typed.as_str(), w.correction.as_deref()?)))
-            .collect();
-        if corrected.is_empty() {
-            return query.text.to_string();
-        }
-        crate::spelling::replace_words(query.text, |word| {
-            corrected
-                .iter()
-                .find(|(typed, _)| *typed == word)
-                .map(|(_, fixed)| fixed.to_string())
-        })
     }
 
     /// The direct answer to `question`, or `None` when it is not a question of a kind answered
@@ -706,15 +727,19 @@ impl Engine {
         } else {
             request
         };
+        // Planned once: both the semantic leg's text and the keyword leg read these words.
+        let words = self.words(Typed {
+            text: request.query().as_str(),
+            spelling: Some(request.spelling()),
+        });
         let vector = match request.mode() {
             Mode::Keyword => None,
-            Mode::Semantic | Mode::Hybrid => Some(self.query_vector_for(Typed {
-                text: request.query().as_str(),
-                spelling: Some(request.spelling()),
-            })?),
+            Mode::Semantic | Mode::Hybrid => {
+                Some(self.query_vector_of(request.query().as_str(), &words)?)
+            }
         };
         let mut response =
-            self.search_with_vector(request, vector.as_deref().map(Vec::as_slice))?;
+            self.search_planned(request, vector.as_deref().map(Vec::as_slice), &words)?;
         let use_model = request.mode() != Mode::Keyword;
         response.answer = self.answer_with(request.query(), request.explain(), use_model)?;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -728,11 +753,21 @@ impl Engine {
         request: &SearchRequest,
         vector: Option<&[f32]>,
     ) -> Result<SearchResponse, EngineError> {
-        let started = Instant::now();
-        let query = Typed {
+        let words = self.words(Typed {
             text: request.query().as_str(),
             spelling: Some(request.spelling()),
-        };
+        });
+        self.search_planned(request, vector, &words)
+    }
+
+    /// [`Engine::search_with_vector`] with the query's words already planned.
+    fn search_planned(
+        &self,
+        request: &SearchRequest,
+        vector: Option<&[f32]>,
+        words: &[QueryWord],
+    ) -> Result<SearchResponse, EngineError> {
+        let started = Instant::now();
         let within = self.allowed(request)?;
         if within.as_ref().is_some_and(ChunkSet::is_empty) {
             return Ok(self.response(request, Vec::new(), started));
@@ -742,15 +777,18 @@ impl Engine {
         let Ranked {
             pages: grouped,
             semantic,
-            words,
         } = self.rank_pages_and_chunks(
-            query,
+            Planned {
+                text: request.query().as_str(),
+                words,
+            },
             vector,
             request.mode(),
             request.fusion(),
             request.offset() + request.k(),
             within.as_ref(),
         )?;
+        let strength = self.strength(grouped.first(), &semantic, words);
         let grouped: Vec<GroupedHit> = grouped.into_iter().skip(request.offset()).collect();
         let highlighter = Highlighter::for_terms(
             &self.analyzer,
@@ -797,7 +835,54 @@ impl Engine {
                 }),
             });
         }
-        Ok(self.response(request, results, started))
+        let mut response = self.response(request, results, started);
+        response.strength = strength;
+        Ok(response)
+    }
+
+    /// How well a search matched, in scores comparable across queries (for the query log):
+    /// the closest chunk's cosine, and the share of the query's words the first page holds
+    /// (a word counts when any of its terms, corrections and completions included, occurs).
+    fn strength(
+        &self,
+        top: Option<&GroupedHit>,
+        semantic: &[LegHit],
+        words: &[QueryWord],
+    ) -> crate::analytics::Strength {
+        let similarity = semantic
+            .iter()
+            .map(|h| h.score)
+            .reduce(f32::max)
+            .or_else(|| top.and_then(|t| t.similarity));
+        let coverage = top.and_then(|top| {
+            let range = self.page_chunks.get(&top.page)?;
+            let page = self.pages.get(&top.page)?;
+            // The keyword leg matches names too ("genai" is an alias of Generative AI).
+            let names = TermSet::of(
+                &self.analyzer,
+                &format!("{}\n{}", page.title, page.aliases.join("\n")),
+            );
+            let sets: Vec<&TermSet> = std::iter::once(&names)
+                .chain(range.clone().filter_map(|c| self.terms_of(c)))
+                .collect();
+            let found = words
+                .iter()
+                .filter(|w| w.terms().any(|t| sets.iter().any(|s| s.contains_term(t))))
+                .count();
+            (!words.is_empty()).then(|| found as f32 / words.len() as f32)
+        });
+        crate::analytics::Strength {
+            similarity,
+            coverage,
+        }
+    }
+
+    /// A chunk's words (section heading and text), analysed on first use.
+    fn terms_of(&self, chunk: usize) -> Option<&TermSet> {
+        let (text, terms) = (self.chunks.get(chunk)?, self.chunk_terms.get(chunk)?);
+        Some(terms.get_or_init(|| {
+            TermSet::of(&self.analyzer, &format!("{}\n{}", text.section, text.text))
+        }))
     }
 
     /// A result page's place in the graph: its ancestry (ids, and with titles) and its typed
@@ -842,18 +927,7 @@ impl Engine {
         let Some(range) = self.page_chunks.get(&hit.page) else {
             return vec![hit.best.chunk];
         };
-        let words = |c: usize| {
-            let (Some(chunk), Some(terms)) = (self.chunks.get(c), self.chunk_terms.get(c)) else {
-                return 0;
-            };
-            let terms = terms.get_or_init(|| {
-                TermSet::of(
-                    &self.analyzer,
-                    &format!("{}\n{}", chunk.section, chunk.text),
-                )
-            });
-            highlighter.matches_in(terms)
-        };
+        let words = |c: usize| self.terms_of(c).map_or(0, |t| highlighter.matches_in(t));
         let candidates: Vec<&LegHit> = semantic
             .iter()
             .filter(|h| range.contains(&(h.chunk as usize)))
@@ -938,6 +1012,7 @@ impl Engine {
             answer: None,
             generation: self.generation.clone(),
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            strength: Default::default(),
         }
     }
 
@@ -993,15 +1068,27 @@ impl Engine {
         limit: usize,
         within: Option<&ChunkSet>,
     ) -> Result<Vec<GroupedHit>, EngineError> {
+        let query = query.into();
+        let words = self.words(query);
         Ok(self
-            .rank_pages_and_chunks(query.into(), vector, mode, fusion, limit, within)?
+            .rank_pages_and_chunks(
+                Planned {
+                    text: query.text,
+                    words: &words,
+                },
+                vector,
+                mode,
+                fusion,
+                limit,
+                within,
+            )?
             .pages)
     }
 
-    /// [`Engine::rank_pages`], with what the ranking was made from.
+    /// [`Engine::rank_pages`] of planned words, with what the ranking was made from.
     fn rank_pages_and_chunks(
         &self,
-        query: Typed<'_>,
+        Planned { text, words }: Planned<'_>,
         vector: Option<&[f32]>,
         mode: Mode,
         fusion: Fusion,
@@ -1009,18 +1096,16 @@ impl Engine {
         within: Option<&ChunkSet>,
     ) -> Result<Ranked, EngineError> {
         let page_of = |chunk: u32| self.chunks.get(chunk as usize).map(|c| c.concept.as_str());
-        let words = self.words(query);
         if mode == Mode::Hybrid && self.config.fuse_level == FuseLevel::Chunk {
-            let fused = self.fuse_chunks(query.text, &words, vector, mode, fusion, within)?;
+            let fused = self.fuse_chunks(text, words, vector, mode, fusion, within)?;
             return Ok(Ranked {
                 pages: fusion::group_by_page(&fused, page_of, limit),
                 semantic: Vec::new(),
-                words,
             });
         }
         // Rank pages within each leg and fuse the page rankings. A page is keyed by its first
         // chunk id while ranking, so no page name is hashed or copied until the final `limit`.
-        let (keyword, semantic) = self.legs(query.text, &words, vector, mode, within)?;
+        let (keyword, semantic) = self.legs(text, words, vector, mode, within)?;
         let first_chunk = |chunk: u32| self.chunk_page.get(chunk as usize).copied();
         let aggregation = self.config.aggregation;
         let kw_pages = fusion::pages_of_leg(&keyword, first_chunk, aggregation);
@@ -1061,11 +1146,7 @@ impl Engine {
             })
             .take(limit)
             .collect();
-        Ok(Ranked {
-            pages,
-            semantic,
-            words,
-        })
+        Ok(Ranked { pages, semantic })
     }
 
     /// The query's words as the keyword leg reads them.

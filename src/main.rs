@@ -144,12 +144,18 @@ enum Command {
         #[command(flatten)]
         tuning: Tuning,
         /// The question or keywords.
-        query: String,
+        #[arg(required_unless_present = "queries")]
+        query: Option<String>,
         #[command(flatten)]
         options: SearchOptions,
         /// Print the JSON response instead of text.
         #[arg(long)]
         json: bool,
+        /// Run every query of a JSON-lines file (`{"query": "..."}` per line, as in
+        /// corpus/queries/) and print, per query, the line a server's query log would get,
+        /// with its similarity and coverage (what scripts/weak-queries measures).
+        #[arg(long, conflicts_with_all = ["query", "json"])]
+        queries: Option<PathBuf>,
     },
 }
 
@@ -189,9 +195,9 @@ struct SearchOptions {
 }
 
 impl SearchOptions {
-    fn text(self, query: String) -> TextParams {
+    fn text(self, query: Option<String>) -> TextParams {
         TextParams {
-            q: Some(query),
+            q: query,
             k: self.k,
             offset: self.offset,
             mode: self.mode,
@@ -218,6 +224,11 @@ struct OwnerOptions {
     /// without one those routes are disabled.
     #[arg(long, env = "LANDSCAPE_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<String>,
+    /// Key the JSON API's read routes (search, answer, pages) then need, as `Authorization:
+    /// Bearer` (the admin key also works); without one they are public. Public but revocable:
+    /// the page at `/` is given it, a widget tag carries it (`data-search-key`).
+    #[arg(long, env = "LANDSCAPE_SEARCH_KEY", hide_env_values = true)]
+    search_key: Option<String>,
     /// Where searches are logged (no addresses, no user agents) [default:
     /// <index>/analytics/queries.jsonl].
     #[arg(long)]
@@ -353,9 +364,17 @@ fn main() -> Result<()> {
         Command::Search {
             paths,
             tuning,
+            options,
+            queries: Some(file),
+            ..
+        } => search_each(&paths, &tuning, options.text(None), &file),
+        Command::Search {
+            paths,
+            tuning,
             query,
             options,
             json,
+            queries: None,
         } => search(&paths, &tuning, options.text(query), json),
     }
 }
@@ -374,6 +393,43 @@ fn search(paths: &Paths, tuning: &Tuning, text: TextParams, json: bool) -> Resul
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
         output::print_results(&engine, &response);
+    }
+    Ok(())
+}
+
+/// `landscape search --queries FILE`: each query of the file searched with the same options,
+/// printed as the query-log line a server would write for it.
+fn search_each(paths: &Paths, tuning: &Tuning, options: TextParams, file: &Path) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        query: String,
+    }
+    let config = tuning.engine_config(paths.profile()?);
+    let defaults = RequestDefaults {
+        semantic_ratio: config.semantic_ratio,
+        spelling: config.spelling,
+    };
+    let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+    let requests = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            let line: Line = serde_json::from_str(l)
+                .with_context(|| format!("{} line {}", file.display(), i + 1))?;
+            let params = TextParams {
+                q: Some(line.query),
+                ..options.clone()
+            };
+            Ok(params.parse()?.validate_with(defaults)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let engine = open_engine(paths, tuning)?;
+    for request in &requests {
+        let response = engine.search(request)?;
+        let mut entry = landscape::analytics::Entry::of_search(request, &response);
+        entry.q = landscape::analytics::normalise(&entry.q);
+        println!("{}", serde_json::to_string(&entry)?);
     }
     Ok(())
 }
@@ -512,6 +568,13 @@ fn serve(
         ));
     }
     options.admin_key = owner.admin_key.filter(|k| !k.is_empty()).map(Arc::from);
+    if let Some(key) = owner.search_key.filter(|k| !k.is_empty()) {
+        landscape::http::check_key("--search-key", &key).map_err(anyhow::Error::msg)?;
+        if options.admin_key.as_deref() == Some(key.as_str()) {
+            bail!("--search-key must differ from --admin-key: the search key is shown to visitors");
+        }
+        options.search_key = Some(Arc::from(key));
+    }
     if !owner.no_query_log {
         let path = owner
             .query_log

@@ -57,6 +57,11 @@ impl TermSet {
     fn contains(&self, hash: u64) -> bool {
         self.0.binary_search(&hash).is_ok()
     }
+
+    /// Whether the text holds this analysed term.
+    pub fn contains_term(&self, term: &str) -> bool {
+        self.contains(term_hash(term))
+    }
 }
 
 fn term_hash(term: &str) -> u64 {

@@ -303,6 +303,17 @@ pub fn analytics(report: &landscape::analytics::Report, log: &std::path::Path) {
             println!("  {:>5}  {}", row.count, row.q);
         }
     }
+    println!("\nOnly weak matches:");
+    if report.weak.is_empty() {
+        println!("  (none)");
+    }
+    for row in &report.weak {
+        let signal = match row.signal {
+            landscape::analytics::Signal::Similarity => "similarity",
+            landscape::analytics::Signal::Coverage => "words found",
+        };
+        println!("  {:>5}  {}  ({signal} {:.2})", row.count, row.q, row.score);
+    }
     println!("\nPer day:");
     for (day, n) in &report.daily {
         println!("  {day}  {n}");

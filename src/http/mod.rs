@@ -30,6 +30,7 @@ use crate::web;
 mod auth;
 pub mod openapi;
 pub mod pages;
+pub use auth::check_key;
 pub mod prometheus;
 
 /// Largest request body accepted, in bytes.
@@ -114,6 +115,8 @@ pub struct AppState {
     pub admin_key: Option<Arc<str>>,
     /// The index's writer, when writes are enabled.
     pub writer: Option<Arc<crate::update::Writer>>,
+    /// When set, the JSON API's read routes need it or the admin key ([`auth::SearchAccess`]).
+    pub search_key: Option<Arc<str>>,
     /// Where page sources are read from for the concept view's Markdown.
     pub corpus_dir: Option<Arc<std::path::PathBuf>>,
 }
@@ -139,6 +142,9 @@ pub struct HttpOptions {
     pub admin_key: Option<Arc<str>>,
     /// The index's writer (`PUT`/`POST`/`DELETE /pages`); none: writes are unavailable.
     pub writer: Option<Arc<crate::update::Writer>>,
+    /// The public, revocable key the JSON API's read routes (search, answer, pages) then need
+    /// (the admin key also opens them); none: they are public. The page at `/` is given it.
+    pub search_key: Option<Arc<str>>,
 }
 
 /// Engine work running per core: the work is CPU-bound, so more would only share the cores.
@@ -225,6 +231,7 @@ impl std::fmt::Debug for HttpOptions {
                 &self.query_log.as_ref().map(|l| l.path().to_path_buf()),
             )
             .field("admin_key", &self.admin_key.as_ref().map(|_| "<set>"))
+            .field("search_key", &self.search_key.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -238,6 +245,7 @@ impl Default for HttpOptions {
             query_log: None,
             admin_key: None,
             writer: None,
+            search_key: None,
         }
     }
 }
@@ -379,18 +387,19 @@ pub fn router_live(live: Arc<LiveEngine>, options: &HttpOptions) -> Router {
             query_log: options.query_log.clone(),
             admin_key: options.admin_key.clone(),
             writer: options.writer.clone(),
+            search_key: options.search_key.clone(),
             corpus_dir: options.corpus_dir.clone().map(Arc::new),
         });
     if options.cors_origins.is_empty() {
         return router;
     }
     // Every route is read-only (search, answers, pages, health), so GET and POST from the
-    // listed origins only, with the one header a JSON body needs.
+    // listed origins only, with the header a JSON body needs and the search key's.
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(options.cors_origins.clone()))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE]),
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
     )
 }
 
@@ -418,14 +427,17 @@ pub async fn serve(
     tag = "search",
     summary = "Search: ranked pages, and an answer when the query is a question the concept graph answers",
     params(TextParams),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = crate::engine::SearchResponse),
         (status = 400, description = "A parameter is missing, malformed or out of range", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 500, body = ErrorBody),
         (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn search_get(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     params: Result<Query<TextParams>, QueryRejection>,
 ) -> Response {
@@ -442,9 +454,11 @@ async fn search_get(
     tag = "search",
     summary = "Search with a JSON body (the same fields as the query string)",
     request_body = SearchParams,
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = crate::engine::SearchResponse),
         (status = 400, description = "A field is out of range, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
         (status = 415, description = "The body is not application/json", body = ErrorBody),
         (status = 422, description = "A field has the wrong type or is unknown", body = ErrorBody),
@@ -453,6 +467,7 @@ async fn search_get(
     )
 )]
 async fn search_post(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     body: Result<Json<SearchParams>, JsonRejection>,
 ) -> Response {
@@ -487,15 +502,7 @@ async fn run_search(state: AppState, request: Result<SearchRequest, ApiError>) -
     blocking(&state, "search", move || {
         let mut response = engine.search(&request)?;
         if let Some(log) = log.filter(|_| worth_logging(&request)) {
-            let top = response.results.first();
-            let entry = crate::analytics::Entry {
-                t: 0,
-                q: request.query().to_string(),
-                mode: format!("{:?}", response.mode).to_lowercase(),
-                results: response.results.len(),
-                top: top.map(|r| r.id.clone()),
-                score: top.map(|r| r.score),
-            };
+            let entry = crate::analytics::Entry::of_search(&request, &response);
             if let Err(e) = log.record(entry) {
                 tracing::warn!(error = %e, "search not logged");
             }
@@ -530,7 +537,7 @@ struct AnalyticsQuery {
     get,
     path = "/analytics/queries",
     tag = "owner",
-    summary = "Query analytics: top queries, queries without results, daily counts (admin key)",
+    summary = "Query analytics: top queries, queries without results or with only weak matches, daily counts (admin key)",
     params(AnalyticsQuery),
     security(("admin_key" = [])),
     responses(
@@ -636,14 +643,17 @@ async fn blocking<T: Serialize + Send + 'static>(
     tag = "search",
     summary = "The answer alone (null when the query is not a question the graph answers)",
     params(AnswerQuery),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = Option<crate::answer::Answer>),
         (status = 400, body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 500, body = ErrorBody),
         (status = 503, description = "`overloaded` or `timeout`: retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 async fn answer(
+    _: auth::SearchAccess,
     State(state): State<AppState>,
     params: Result<Query<AnswerQuery>, QueryRejection>,
 ) -> Response {
@@ -726,12 +736,18 @@ fn unknown_concept(id: &str) -> ApiError {
     tag = "pages",
     summary = "One page as JSON, with its ancestry, children and incoming relations",
     params(("id" = String, Path, description = "Page id; a site's ids may contain `/`")),
+    security((), ("search_key" = []), ("admin_key" = [])),
     responses(
         (status = 200, body = PageView),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
         (status = 404, description = "`unknown_concept`", body = ErrorBody),
     )
 )]
-async fn concept(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn concept(
+    _: auth::SearchAccess,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
     let engine = state.engine();
     let pages = engine.pages();
     let Some(page) = pages.get(&id) else {
@@ -767,9 +783,13 @@ struct PageEntry<'a> {
     path = "/concepts",
     tag = "pages",
     summary = "Every page: id, title and kind, by title",
-    responses((status = 200, body = Vec<PageEntry>))
+    security((), ("search_key" = []), ("admin_key" = [])),
+    responses(
+        (status = 200, body = Vec<PageEntry>),
+        (status = 401, description = "`unauthorized`: a search key is configured and the request has neither it nor the admin key", body = ErrorBody),
+    )
 )]
-async fn concept_list(State(state): State<AppState>) -> Response {
+async fn concept_list(_: auth::SearchAccess, State(state): State<AppState>) -> Response {
     let engine = state.engine();
     let mut pages: Vec<PageEntry> = engine
         .pages()
@@ -804,13 +824,9 @@ async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> 
         return unknown_concept(&id).into_response();
     };
     let dir = state.corpus_dir.as_deref().map(|d| d.as_path());
-    axum::response::Html(web::render::concept_page(
-        &web::CONCEPT_HTML,
-        pages,
-        page,
-        dir,
-    ))
-    .into_response()
+    let html = web::render::concept_page(&web::CONCEPT_HTML, pages, page, dir);
+    axum::response::Html(web::with_search_key(&html, state.search_key.as_deref()).into_owned())
+        .into_response()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -89,7 +89,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ),
     ("invalid_days", 400, "`days` is not a number"),
     ("days_out_of_range", 400, "`days` is not from 1 to 365"),
-    ("unauthorized", 401, "the admin key is missing or wrong"),
+    (
+        "unauthorized",
+        401,
+        "the admin key (owner's routes) or the search key (read routes, when one is configured) is missing or wrong",
+    ),
     (
         "admin_disabled",
         403,
@@ -204,7 +208,7 @@ impl Modify for ErrorCodes {
     }
 }
 
-/// The admin key, as a bearer token.
+/// The admin key and the search key, as bearer tokens.
 struct AdminKey;
 
 impl Modify for AdminKey {
@@ -213,7 +217,25 @@ impl Modify for AdminKey {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "admin_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The secret of the site's owner (`--admin-key`): opens the owner's routes, and the read routes too.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "search_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Only when the server is started with `--search-key`: then search, answer and the page routes need it (or the admin key); otherwise they are public. Public but revocable: the page at `/` and the widget tag carry it.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

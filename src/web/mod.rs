@@ -53,8 +53,31 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     summary = "The search page",
     responses((status = 200, content_type = "text/html", body = String))
 )]
-pub async fn index() -> Html<&'static str> {
-    Html(INDEX_HTML.as_str())
+pub async fn index(
+    axum::extract::State(state): axum::extract::State<crate::http::AppState>,
+) -> Html<String> {
+    Html(with_search_key(&INDEX_HTML, state.search_key.as_deref()).into_owned())
+}
+
+/// A page with the server's search key in a `<meta name="landscape-search-key">` for its
+/// script to send: the key is public by design (`http::auth`), and the page must keep working
+/// when one is configured. Unchanged without a key.
+pub fn with_search_key<'a>(html: &'a str, key: Option<&str>) -> std::borrow::Cow<'a, str> {
+    let Some(key) = key else {
+        return html.into();
+    };
+    let escaped: String = key
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '"' => "&quot;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    let meta = format!("<meta name=\"landscape-search-key\" content=\"{escaped}\">\n</head>");
+    html.replacen("</head>", &meta, 1).into()
 }
 
 /// `GET /assets/app.css`.

@@ -580,7 +580,9 @@ async fn metrics_count_requests_by_route_and_searches_by_mode() {
 
 /// The owner's query analytics: searches are logged without anything that identifies the
 /// visitor (half-typed keystroke searches not at all), and the report needs the admin key;
-/// with no key configured the route is disabled, not open.
+/// with no key configured the route is disabled, not open. A scripted set of searches gives
+/// the expected top, no-result and weak lists: weak by similarity for an embedded query about
+/// nothing the zoo describes, by word coverage in keyword mode.
 #[tokio::test]
 async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
     use landscape::analytics::QueryLog;
@@ -620,6 +622,9 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
         "/search?q=furry%20%20pet",
         "/search?q=zzzq+qqqz%3F&mode=keyword",
         "/search?q=furr&mode=keyword", // a keystroke: last word open, not logged
+        "/search?q=quarterly+tax+filing+deadline",
+        "/search?q=Quarterly+Tax+filing+deadline",
+        "/search?q=cat+spaceship+rocket+fuel%3F&mode=keyword",
     ] {
         assert_eq!(send(uri, None).await.0, StatusCode::OK, "{uri}");
     }
@@ -632,11 +637,41 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, report) = send("/analytics/queries?days=7", Some("s3cret-key")).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["searches"], 3, "{report}");
+    assert_eq!(report["searches"], 6, "{report}");
     assert_eq!(report["top"][0], json!({"q": "furry pet", "count": 2}));
+    assert_eq!(
+        report["top"][1],
+        json!({"q": "quarterly tax filing deadline", "count": 2})
+    );
     assert_eq!(
         report["no_results"],
         json!([{"q": "zzzq qqqz?", "count": 1}])
+    );
+    let weak: Vec<(&str, u64, &str)> = report["weak"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let (signal, score) = (w["signal"].as_str().unwrap(), w["score"].as_f64().unwrap());
+            let threshold = match signal {
+                "similarity" => landscape::analytics::WEAK_SIMILARITY,
+                _ => landscape::analytics::WEAK_COVERAGE,
+            };
+            assert!(score < f64::from(threshold), "{w}");
+            (
+                w["q"].as_str().unwrap(),
+                w["count"].as_u64().unwrap(),
+                signal,
+            )
+        })
+        .collect();
+    assert_eq!(
+        weak,
+        [
+            ("quarterly tax filing deadline", 2, "similarity"),
+            ("cat spaceship rocket fuel?", 1, "coverage"),
+        ],
+        "{report}"
     );
     let (status, body) = send("/analytics/queries?days=0", Some("s3cret-key")).await;
     assert_eq!(
@@ -656,8 +691,17 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
             .collect();
         keys.sort();
         assert!(
-            keys.iter()
-                .all(|k| ["mode", "q", "results", "score", "t", "top"].contains(k)),
+            keys.iter().all(|k| [
+                "coverage",
+                "mode",
+                "q",
+                "results",
+                "score",
+                "similarity",
+                "t",
+                "top"
+            ]
+            .contains(k)),
             "{keys:?}"
         );
     }
@@ -672,4 +716,106 @@ async fn query_analytics_need_the_admin_key_and_log_no_visitor() {
         open.oneshot(request).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// A search key, when configured, guards the JSON API's read routes (the admin key also opens
+/// them), while health, metrics, the description and the pages for people stay open, and the
+/// page at `/` (and every concept view, which carries the search form) is given the key for
+/// its script. Without a search key, searching is public.
+#[tokio::test]
+async fn a_search_key_guards_the_read_routes_and_the_page_carries_it() {
+    use landscape::http::{router_with, HttpOptions};
+    let keyed = HttpOptions {
+        search_key: Some(Arc::from("public-search-key-1")),
+        admin_key: Some(Arc::from("owner-secret-key-1")),
+        ..HttpOptions::default()
+    };
+    let open = HttpOptions::default();
+    let send = |options: &HttpOptions, method: &str, uri: &str, key: Option<&str>| {
+        let app = router_with(engine(), options);
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let request = match method {
+            "POST" => request
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"q": "a furry pet"}"#)),
+            _ => request.body(Body::empty()),
+        }
+        .unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                challenge,
+                String::from_utf8_lossy(&bytes).to_string(),
+            )
+        }
+    };
+    for (method, uri) in [
+        ("GET", "/search?q=a+furry+pet"),
+        ("POST", "/search"),
+        ("GET", "/answer?q=is+a+cat+an+animal"),
+        ("GET", "/concepts"),
+        ("GET", "/concepts/cat"),
+    ] {
+        for key in [None, Some("public-search-key-2"), Some("")] {
+            let (status, challenge, body) = send(&keyed, method, uri, key).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} {key:?}");
+            assert_eq!(
+                challenge.as_ref().map(|h| h.to_str().unwrap()),
+                Some("Bearer")
+            );
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+            assert!(!body.to_string().contains("public-search-key-1"));
+        }
+        for key in [Some("public-search-key-1"), Some("owner-secret-key-1")] {
+            let (status, _, body) = send(&keyed, method, uri, key).await;
+            assert_eq!(status, StatusCode::OK, "{method} {uri} {key:?}: {body}");
+        }
+        let (status, _, body) = send(&open, method, uri, None).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "public without a search key: {body}"
+        );
+    }
+    // The search key opens nothing of the owner's.
+    let (status, _, _) = send(
+        &keyed,
+        "GET",
+        "/analytics/queries",
+        Some("public-search-key-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for uri in [
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/widget.js",
+        "/assets/app.js",
+    ] {
+        let (status, _, _) = send(&keyed, "GET", uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri} stays open");
+    }
+    let meta = r#"<meta name="landscape-search-key" content="public-search-key-1">"#;
+    for uri in ["/", "/c/cat"] {
+        let (status, _, page) = send(&keyed, "GET", uri, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(page.contains(meta), "{uri} carries the search key");
+        assert!(!page.contains("owner-secret-key-1"));
+        let (_, _, page) = send(&open, "GET", uri, None).await;
+        assert!(
+            !page.contains("landscape-search-key"),
+            "{uri} without a key"
+        );
+    }
 }

@@ -28,6 +28,9 @@ const QUICK_K = 8, FULL_K = 10;
   // ---- helpers -----------------------------------------------------------------------------
   const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
+  // The server puts its search key (public, revocable) in the page when one is configured.
+  const keyMeta = document.querySelector('meta[name="landscape-search-key"]');
+  const H = keyMeta ? { Accept: 'application/json', Authorization: 'Bearer ' + keyMeta.content } : { Accept: 'application/json' };
   const encId = (id) => String(id).split('/').map(encodeURIComponent).join('/');
   const cHref = (id, anchor) => '/c/' + encId(id) + (anchor ? '#' + anchor : '');
   // The corpus's heading slug (GitHub's), for citations that name a section but not its anchor.
@@ -84,7 +87,7 @@ const QUICK_K = 8, FULL_K = 10;
     inflight.add(ctrl);
     let data = null, err = null;
     try {
-      const res = await fetch(apiUrl(s, mode, k), { signal: ctrl.signal, headers: { Accept: 'application/json' } });
+      const res = await fetch(apiUrl(s, mode, k), { signal: ctrl.signal, headers: H });
       data = await res.json().catch(() => null);
       if (!res.ok || !data) err = (data && data.error && data.error.message) || 'Search failed (HTTP ' + res.status + ').';
     } catch (e) {
@@ -420,7 +423,7 @@ const QUICK_K = 8, FULL_K = 10;
   // ---- start -------------------------------------------------------------------------------
   function loadConcepts() {
     if (!underSel) return;
-    fetch('/concepts', { headers: { Accept: 'application/json' } })
+    fetch('/concepts', { headers: H })
       .then((r) => (r.ok ? r.json() : null))
       .catch(() => null)
       .then((all) => {

@@ -1,8 +1,10 @@
 // Landscape search widget. Usage on any site:
-//   <script src="https://search.example.org/widget.js" data-input="#q" data-k="6" data-mode="hybrid"></script>
+//   <script src="https://search.example.org/widget.js" data-input="#q" data-k="6" data-mode="hybrid"
+//           data-search-key="…"></script>   (data-search-key: only when the server has one; it is public)
 // Turns the input into an ARIA 1.2 combobox with a results dropdown. Quick keyword results
 // QUICK_MS after a keystroke; the full search (data-mode) after a PAUSE_MS pause or on Enter,
-// the same protocol as the search page. Plain GET, no credentials, no custom headers.
+// the same protocol as the search page. Plain GET, no credentials; the one custom header is
+// the search key's Authorization, when data-search-key is given.
 (() => {
   'use strict';
   const QUICK_MS = 80, PAUSE_MS = 400;
@@ -14,6 +16,7 @@
   const SEL = ds.input || '#q';
   const K = Math.min(Math.max(parseInt(ds.k, 10) || 6, 1), 100);
   const MODE = ['hybrid', 'keyword', 'semantic'].includes(ds.mode) ? ds.mode : 'hybrid';
+  const HEADERS = ds.searchKey ? { Authorization: 'Bearer ' + ds.searchKey } : {};
 
   const CSS = `
 .lsw-pop{--lsw-bg:#fff;--lsw-fg:#1a1f26;--lsw-text:#343b44;--lsw-muted:#56606c;--lsw-line:#dde2e8;--lsw-border:#c3cad3;--lsw-soft:#f5f7fa;--lsw-hover:#f0f3f7;
@@ -190,7 +193,7 @@ letter-spacing:normal;list-style:none;float:none;width:auto;height:auto;min-heig
       inflight.add(ctrl);
       const p = new URLSearchParams({ q, k: String(K), mode });
       try {
-        const res = await fetch(origin + '/search?' + p, { signal: ctrl.signal, credentials: 'omit', mode: 'cors' });
+        const res = await fetch(origin + '/search?' + p, { signal: ctrl.signal, credentials: 'omit', mode: 'cors', headers: HEADERS });
         const d = await res.json().catch(() => null);
         if (g !== gen) return null;
         if (!res.ok || !d) {
