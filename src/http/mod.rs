@@ -823,8 +823,12 @@ async fn concept_view(State(state): State<AppState>, Path(id): Path<String>) -> 
     let Some(page) = pages.get(&id) else {
         return unknown_concept(&id).into_response();
     };
-    let dir = state.corpus_dir.as_deref().map(|d| d.as_path());
-    let html = web::render::concept_page(&web::CONCEPT_HTML, pages, page, dir);
+    let pushed = state.writer.as_ref().map(|w| w.pages_dir());
+    let sources = web::render::Sources {
+        corpus: state.corpus_dir.as_deref().map(|d| d.as_path()),
+        pushed: pushed.as_deref(),
+    };
+    let html = web::render::concept_page(&web::CONCEPT_HTML, pages, page, sources);
     axum::response::Html(web::with_search_key(&html, state.search_key.as_deref()).into_owned())
         .into_response()
 }

@@ -68,6 +68,10 @@ pub enum UpdateError {
     Build(#[from] BuildError),
     #[error("the pages no longer fit the index: {}", .0.iter().map(Problem::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
+    #[error("the writer's state was poisoned by a panic; restart the server")]
+    Poisoned,
+    #[error("no generation is open for writes")]
+    NoGeneration,
     #[error("another process holds {0}: only one server may write to an index")]
     WriterLocked(PathBuf),
 }
@@ -137,6 +141,7 @@ pub struct Writer {
     queue: Mutex<Option<Sender<Batch>>>,
     next_task: std::sync::atomic::AtomicU64,
     thread: Mutex<Option<JoinHandle<()>>>,
+    pages_dir: PathBuf,
     _lock: std::fs::File,
 }
 
@@ -164,6 +169,7 @@ impl Writer {
             return Err(UpdateError::WriterLocked(lock_path));
         }
         let pushed = PushedPages::open(store.root())?;
+        let pages_dir = pushed.pages_dir();
         let desired = live.get().pages().clone().with_profile(config.profile);
         let acceptor = Arc::new(Mutex::new(Acceptor {
             pushed,
@@ -186,6 +192,7 @@ impl Writer {
             delta: None,
             compaction: None,
             compaction_failed: None,
+            failing: None,
         };
         let thread = std::thread::Builder::new()
             .name("landscape-writer".into())
@@ -200,6 +207,7 @@ impl Writer {
             queue: Mutex::new(Some(send)),
             next_task: std::sync::atomic::AtomicU64::new(tasks::now_ms()),
             thread: Mutex::new(Some(thread)),
+            pages_dir,
             _lock: lock,
         })
     }
@@ -267,6 +275,11 @@ impl Writer {
         &self.tasks
     }
 
+    /// Where pushed pages' sources are kept (`index/pushed/pages`).
+    pub fn pages_dir(&self) -> PathBuf {
+        self.pages_dir.clone()
+    }
+
     /// Whether a page with this id exists or is about to (accepted writes included).
     pub fn has_page(&self, id: &str) -> bool {
         self.acceptor
@@ -312,6 +325,8 @@ struct Indexer {
     /// The compaction running, if any: a build of a fresh generation, and how long it took.
     compaction: Option<Compaction>,
     compaction_failed: Option<Instant>,
+    /// Why the live generation could not be opened, last time it was tried.
+    failing: Option<String>,
 }
 
 type Compaction = JoinHandle<Result<(indexer::BuildReport, Duration), BuildError>>;
@@ -319,8 +334,14 @@ type Compaction = JoinHandle<Result<(indexer::BuildReport, Duration), BuildError
 impl Indexer {
     fn run(mut self, queue: Receiver<Batch>) {
         loop {
-            if let Err(e) = self.follow_generation() {
-                tracing::error!(error = %e, "the live generation could not be opened for writes");
+            match self.follow_generation() {
+                Ok(()) => self.failing = None,
+                // Logged once per problem, not every tick.
+                Err(e) if self.failing.as_deref() != Some(&e.to_string()) => {
+                    tracing::error!(error = %e, "the live generation could not be opened for writes");
+                    self.failing = Some(e.to_string());
+                }
+                Err(_) => {}
             }
             match queue.recv_timeout(crate::live::RELOAD_EVERY) {
                 Ok(first) => {
@@ -346,9 +367,7 @@ impl Indexer {
         // Holds the acceptor: the pushes read here and the pages accepted writes are checked
         // against stay the same.
         let shared = self.acceptor.clone();
-        let mut acceptor = shared
-            .lock()
-            .map_err(|_| UpdateError::Invalid(Vec::new()))?;
+        let mut acceptor = shared.lock().map_err(|_| UpdateError::Poisoned)?;
         let mut delta = Delta::open(
             &self.store,
             self.model.as_ref(),
@@ -418,7 +437,7 @@ impl Indexer {
         if self.delta.is_none() {
             self.follow_generation()?;
         }
-        let mut delta = self.delta.take().ok_or(UpdateError::Invalid(Vec::new()))?;
+        let mut delta = self.delta.take().ok_or(UpdateError::NoGeneration)?;
         let applied = delta
             .apply(changes, &mut self.tools())
             .and_then(|()| delta.engine(&self.live.get()));

@@ -34,20 +34,23 @@ fn chips(corpus: &Corpus, ids: &[String]) -> String {
     format!("<ul class=\"chips\">{items}</ul>")
 }
 
-/// The whole page. `corpus_dir` is where the page's source file is read from for its
-/// Markdown; without it (or for built HTML) the sections' text is shown as paragraphs.
-pub fn concept_page(
-    template: &str,
-    corpus: &Corpus,
-    page: &Page,
-    corpus_dir: Option<&Path>,
-) -> String {
+/// Where pages' source files are read from for their Markdown: the corpus folder, and the
+/// folder of pages pushed through the write API (`index/pushed/pages`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    pub corpus: Option<&'a Path>,
+    pub pushed: Option<&'a Path>,
+}
+
+/// The whole page, its Markdown read from `sources`; without its file (or for built HTML)
+/// the sections' text is shown as paragraphs.
+pub fn concept_page(template: &str, corpus: &Corpus, page: &Page, sources: Sources<'_>) -> String {
     let title = html_escape(&page.title);
     template
         .replace("{{title}}", &title)
         .replace("{{crumbs}}", &crumbs(corpus, page))
         .replace("{{aliases}}", &aliases(page))
-        .replace("{{body}}", &body(page, corpus_dir))
+        .replace("{{body}}", &body(page, sources))
         .replace("{{graph}}", &graph(corpus, page))
 }
 
@@ -72,8 +75,11 @@ fn aliases(page: &Page) -> String {
     format!("<p class=\"aliases\">Also called: {}</p>", names.join(", "))
 }
 
-fn body(page: &Page, corpus_dir: Option<&Path>) -> String {
-    let source = corpus_dir.map(|dir| dir.join(&page.source));
+fn body(page: &Page, sources: Sources<'_>) -> String {
+    let source = match page.source.strip_prefix(crate::corpus::PUSHED_PREFIX) {
+        Ok(file) => sources.pushed.map(|dir| dir.join(file)),
+        Err(_) => sources.corpus.map(|dir| dir.join(&page.source)),
+    };
     let markdown = source.as_deref().and_then(|file| {
         let text = std::fs::read_to_string(file).ok()?;
         markdown_body(file, &text)
