@@ -51,7 +51,9 @@ impl Default for Fusion {
 }
 
 /// The fusions by name, before their constants are known (`fusion=rrf`, `--modes rrf:30`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Described in the API document as the names a request gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum FusionMethod {
     Rrf,
     Weighted,

@@ -146,24 +146,42 @@ pub fn normalise(text: &str) -> &str {
 }
 
 /// A search as a front end received it: every field optional and unchecked. The JSON body of
-/// `POST /search` has exactly these fields.
+/// `POST /search` has exactly these fields. The schema attributes state the limits checked in
+/// [`SearchParams::validate`], so that the API document promises what the service accepts
+/// (schemathesis holds the one to the other: `scripts/schemathesis`).
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
+    /// The query or question: 1 to 1000 characters, not only spaces.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000, pattern = "\\S")]
     pub q: Option<String>,
+    /// Results wanted, 1 to 100 (default 10).
+    #[schema(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub k: Option<i64>,
-    /// Results to skip, for the next page.
+    /// Results to skip, for the next page: 0 to 1000.
+    #[schema(minimum = 0, maximum = 1000)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub offset: Option<i64>,
+    #[schema(value_type = Option<Mode>)]
     pub mode: Option<String>,
+    /// `weighted` (default), `rrf` or `dbsf`; `ratio` goes with weighted, `rrf_k` with rrf.
+    #[schema(value_type = Option<crate::fusion::FusionMethod>)]
     pub fusion: Option<String>,
+    /// Semantic share of weighted fusion, 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub ratio: Option<f64>,
+    /// The RRF constant: above 0, at most 10000.
+    #[schema(exclusive_minimum = 0, maximum = 10000)]
     pub rrf_k: Option<f64>,
     pub explain: Option<bool>,
     /// Metadata conditions: `"tags:setup,lang:en"` or `{"tags": ["setup"], "lang": "en"}`.
     pub filter: Option<FilterParam>,
     /// Only pages of this kind: `concept` or `comparison`.
+    #[schema(value_type = Option<PageKind>)]
     pub kind: Option<String>,
     /// Only pages whose ancestry includes this page id.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub under: Option<String>,
     /// Match misspelled words to the index's words (default: the server's, normally true).
     pub typos: Option<bool>,
@@ -172,12 +190,65 @@ pub struct SearchParams {
     pub prefix: Option<bool>,
 }
 
+/// A whole number as JSON may write it: `5`, or `5.0`, which JSON Schema's `integer` (the type
+/// the API document gives `k` and `offset`) admits too. A fraction or a number beyond `i64` is
+/// refused like any value of the wrong type.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+
+    struct Whole;
+
+    impl<'de> Visitor<'de> for Whole {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Whole)
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            // 2^63 is the first float past i64::MAX; the cast is exact below it.
+            if v.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v)
+            {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    d.deserialize_option(Whole)
+}
+
 /// The same fields as text, as a query string or a command line carries them.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TextParams {
-    /// The query or question, at most 1000 characters. Its last word is matched as a
-    /// beginning unless it ends with a space or punctuation.
+    /// The query or question, 1 to 1000 characters, not only spaces. Its last word is
+    /// matched as a beginning unless it ends with a space or punctuation.
+    #[param(required = true, min_length = 1, max_length = 1000, pattern = "\\S")]
     pub q: Option<String>,
     /// Results wanted, 1 to 100 (default 10).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
@@ -188,13 +259,15 @@ pub struct TextParams {
     /// `hybrid` (default), `keyword` or `semantic`.
     #[param(value_type = Option<Mode>)]
     pub mode: Option<String>,
-    /// How hybrid mode fuses the legs: `weighted` (default), `rrf` or `dbsf`.
+    /// How hybrid mode fuses the legs: `weighted` (default), `rrf` or `dbsf`; `ratio` goes
+    /// with weighted, `rrf_k` with rrf.
+    #[param(value_type = Option<crate::fusion::FusionMethod>)]
     pub fusion: Option<String>,
     /// Semantic share of weighted fusion, 0 to 1.
     #[param(value_type = Option<f64>, minimum = 0, maximum = 1)]
     pub ratio: Option<String>,
-    /// The RRF constant.
-    #[param(value_type = Option<f64>)]
+    /// The RRF constant: above 0, at most 10000.
+    #[param(value_type = Option<f64>, exclusive_minimum = 0, maximum = 10000)]
     pub rrf_k: Option<String>,
     /// Show each leg's rank and score, and how the answer's names were resolved.
     #[param(value_type = Option<bool>)]
@@ -205,6 +278,7 @@ pub struct TextParams {
     #[param(value_type = Option<crate::corpus::PageKind>)]
     pub kind: Option<String>,
     /// Only pages whose ancestry includes this page id.
+    #[param(min_length = 1, pattern = "\\S")]
     pub under: Option<String>,
     /// Match misspelled words to the index's words (default: the server's, normally true).
     #[param(value_type = Option<bool>)]
@@ -375,7 +449,9 @@ impl SearchParams {
                 semantic_ratio: ratio.map_or(defaults.semantic_ratio, |r| r as f32),
             },
             (Some(FusionMethod::Rrf) | None, None, rrf_k) => Fusion::Rrf {
-                k: rrf_k.map_or(DEFAULT_RRF_K, |k| k as f32),
+                // Above 0 stays above 0 in the f32 the fusion computes with (5e-324 is 0 as an
+                // f32; found by schemathesis).
+                k: rrf_k.map_or(DEFAULT_RRF_K, |k| (k as f32).max(f32::MIN_POSITIVE)),
             },
             _ => return Err(RequestError::ConflictingFusion),
         };
@@ -528,6 +604,33 @@ mod tests {
     }
 
     #[test]
+    fn a_tiny_rrf_k_stays_above_zero() {
+        // Schema-valid (above 0) and 0 as an f32: schemathesis sent it.
+        for tiny in ["5e-324", "1e-50"] {
+            let r = params(&[("q", "x"), ("rrf_k", tiny)]).unwrap();
+            assert!(matches!(r.fusion(), Fusion::Rrf { k } if k > 0.0), "{tiny}");
+        }
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_as_a_float_in_json() {
+        // JSON Schema's `integer` admits 61.0; schemathesis sent it and got a 422.
+        let p: SearchParams =
+            serde_json::from_str(r#"{"q": "x", "k": 61.0, "offset": 2.0}"#).unwrap();
+        assert_eq!((p.k, p.offset), (Some(61), Some(2)));
+        let p: SearchParams = serde_json::from_str(r#"{"q": "x", "k": null}"#).unwrap();
+        assert_eq!(p.k, None);
+        for bad in [
+            r#"{"k": 6.5}"#,
+            r#"{"k": "6"}"#,
+            r#"{"k": 1e300}"#,
+            r#"{"k": 18446744073709551615}"#,
+        ] {
+            assert!(serde_json::from_str::<SearchParams>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_space_after_the_last_word_finishes_it() {
         let open = params(&[("q", "retrieval aug")]).unwrap();
         assert!(open.spelling().prefix);
@@ -549,6 +652,8 @@ mod tests {
             (&[("q", "x"), ("ratio", "1.5")][..], "ratio_out_of_range"),
             (&[("q", "x"), ("rrf_k", "0")][..], "rrf_k_out_of_range"),
             (&[("q", "x"), ("rrf_k", "abc")][..], "invalid_rrf_k"),
+            (&[("q", "x"), ("ratio", "NaN")][..], "ratio_out_of_range"),
+            (&[("q", "x"), ("rrf_k", "inf")][..], "rrf_k_out_of_range"),
             (
                 &[("q", "x"), ("fusion", "dbsf"), ("ratio", "0.5")][..],
                 "conflicting_fusion",

@@ -103,7 +103,7 @@ pub(super) fn read(body: &str, first_line: usize) -> Body {
                 let anchor = anchors.assign(id.as_deref(), &text);
                 let previous =
                     std::mem::replace(&mut open, Open::new(text, anchor, level as u8, line));
-                let previous = previous.close();
+                let previous = located(previous.close(), first_line);
                 if previous.level > 0 || !previous.text.is_empty() || !previous.code.is_empty() {
                     done.push(previous);
                 }
@@ -117,6 +117,9 @@ pub(super) fn read(body: &str, first_line: usize) -> Body {
                 if let Some((_, _, _, h)) = heading.as_mut() {
                     h.push_str(&t);
                 } else if in_code {
+                    if open.section.level == 0 && open.section.line == 0 && !t.trim().is_empty() {
+                        open.section.line = line_of(range.start);
+                    }
                     open.code.push_str(&t);
                 } else {
                     if open.section.level == 0 && open.section.line == 0 && !t.trim().is_empty() {
@@ -139,7 +142,7 @@ pub(super) fn read(body: &str, first_line: usize) -> Body {
             _ => {}
         }
     }
-    let last = open.close();
+    let last = located(open.close(), first_line);
     if last.level > 0 || !last.text.is_empty() || !last.code.is_empty() {
         done.push(last);
     }
@@ -147,6 +150,16 @@ pub(super) fn read(body: &str, first_line: usize) -> Body {
         title,
         sections: done,
     }
+}
+
+/// An introduction without a line of prose or code (only an empty code block) is placed at
+/// the body's first line: a problem reported on it must point inside the file, and line 0 is
+/// nowhere (the page property run found `---\n---\n```\n---\n` under the concept profile).
+fn located(mut section: Section, first_line: usize) -> Section {
+    if section.line == 0 {
+        section.line = first_line;
+    }
+    section
 }
 
 fn push(

@@ -562,6 +562,22 @@ mod tests {
     }
 
     #[test]
+    fn an_introduction_of_code_alone_is_located() {
+        // Found by tests/it/properties.rs: the problem was reported at line 0.
+        for text in [
+            "---\n---\n```\n---\n",
+            "---\n---\n```\n```\n",
+            "---\n---\n\n    code\n",
+        ] {
+            let problems = concept_page("x.md", text).unwrap_err();
+            let lines = text.lines().count();
+            for p in &problems {
+                assert!(p.line >= 1 && p.line <= lines + 1, "{text:?}: {p}");
+            }
+        }
+    }
+
+    #[test]
     fn text_before_first_section_is_located() {
         let bad = GOOD.replace("\n\n## Simple", "\nStray words.\n\n## Simple");
         let problems = concept_page("gpt-4.md", &bad).unwrap_err();

@@ -97,7 +97,8 @@ impl IntoResponse for ApiError {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AnswerQuery {
-    /// The question.
+    /// The question: 1 to 1000 characters, not only spaces.
+    #[param(required = true, min_length = 1, max_length = 1000, pattern = "\\S")]
     q: Option<String>,
     /// Also say how each name was resolved.
     #[param(value_type = Option<bool>)]

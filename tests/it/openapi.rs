@@ -220,6 +220,82 @@ async fn real_responses_validate_against_their_schemas() {
     }
 }
 
+/// A parameter's documented schema, standalone.
+fn parameter_schema(doc: &Value, path: &str, method: &str, name: &str) -> (bool, Value) {
+    let parameters = doc["paths"][path][method]["parameters"].as_array().unwrap();
+    let p = parameters
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"));
+    (p["required"] == json!(true), p["schema"].clone())
+}
+
+/// Whether `value` is valid for `schema` (its `$ref`s resolved against the document).
+fn fits(doc: &Value, schema: &Value, value: &Value) -> bool {
+    let schema = json!({"allOf": [schema], "components": doc["components"]});
+    jsonschema::draft202012::new(&schema)
+        .unwrap()
+        .is_valid(value)
+}
+
+/// What schemathesis found (scripts/schemathesis, docs/fuzzing.md): requests the document
+/// called valid that the service refused. The document now states the limits (`q` required,
+/// not empty, not only spaces; `fusion` one of three names; `rrf_k` above 0), and the service
+/// accepts what the document allows (`k` as 61.0 in JSON; an `rrf_k` that is 0 as an f32).
+#[tokio::test]
+async fn the_document_promises_what_the_service_accepts() {
+    let doc = document();
+    for (path, method) in [("/search", "get"), ("/answer", "get")] {
+        let (required, q) = parameter_schema(&doc, path, method, "q");
+        assert!(required, "{method} {path}: q must be required");
+        for refused in ["", "   ", &"x".repeat(1001)] {
+            assert!(!fits(&doc, &q, &json!(refused)), "{path} q={refused:?}");
+        }
+        assert!(fits(&doc, &q, &json!(" gpt-4 ")));
+    }
+    let (_, fusion) = parameter_schema(&doc, "/search", "get", "fusion");
+    assert!(fits(&doc, &fusion, &json!("rrf")) && !fits(&doc, &fusion, &json!("")));
+    let (_, rrf_k) = parameter_schema(&doc, "/search", "get", "rrf_k");
+    assert!(!fits(&doc, &rrf_k, &json!(0)) && fits(&doc, &rrf_k, &json!(5e-324)));
+    let body = json!({"$ref": "#/components/schemas/SearchParams"});
+    assert!(
+        !fits(&doc, &body, &json!({"k": 3})),
+        "q is required in the body"
+    );
+    assert!(!fits(&doc, &body, &json!({"q": null})));
+    assert!(!fits(&doc, &body, &json!({"q": "x", "fusion": "max"})));
+    assert!(fits(
+        &doc,
+        &body,
+        &json!({"q": "x", "k": 61.0, "rrf_k": 5e-324})
+    ));
+
+    let app = app();
+    for (method, uri, body) in [
+        (
+            Method::POST,
+            "/search",
+            Some(json!({"q": "gpt-4", "k": 61.0, "offset": 0.0})),
+        ),
+        (
+            Method::POST,
+            "/search",
+            Some(json!({"q": "gpt-4", "rrf_k": 5e-324})),
+        ),
+        (Method::GET, "/search?q=gpt-4&fusion=rrf&rrf_k=5e-324", None),
+    ] {
+        let (status, value) = send(&app, method.clone(), uri, body.clone()).await;
+        assert_eq!(status, 200, "{method} {uri} {body:?}: {value}");
+        assert_valid(
+            &doc,
+            "/search",
+            &method.as_str().to_lowercase(),
+            200,
+            &value,
+        );
+    }
+}
+
 /// Every code the API answers with is in the one table, once: the codes written where errors
 /// are made (the HTTP layer, the request checks, the engine's caller errors) are read from the
 /// source, so a new code without a row fails here.
