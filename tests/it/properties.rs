@@ -302,3 +302,52 @@ proptest! {
         }
     }
 }
+
+/// A page pushed as JSON: front matter field names, some real, some not, with any JSON values,
+/// and a Markdown body.
+fn json_page() -> impl Strategy<Value = serde_json::Map<String, Value>> {
+    let field = prop_oneof![
+        Just("title".to_string()),
+        Just("aliases".to_string()),
+        Just("parents".to_string()),
+        Just("tags".to_string()),
+        Just("draft".to_string()),
+        "[a-z_-]{0,8}",
+        "\\PC{0,6}",
+    ];
+    let value = prop_oneof![
+        texty().prop_map(Value::from),
+        proptest::collection::vec(texty(), 0..3).prop_map(|v| json!(v)),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::from),
+        Just(Value::Null),
+        Just(json!({"uses": ["animal"]})),
+    ];
+    (proptest::collection::btree_map(field, value, 0..5), texty()).prop_map(|(fields, body)| {
+        let mut page: serde_json::Map<String, Value> = fields.into_iter().collect();
+        page.insert("body".into(), Value::from(body));
+        page
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever JSON a writer sends, its page source is a message or a page the corpus reader
+    /// reads (or refuses with lines), and a plain title survives the trip through front matter.
+    #[test]
+    fn any_json_page_becomes_a_source_the_reader_takes(page in json_page(), title in "[A-Za-z][A-Za-z0-9 :#'\"-]{0,30}") {
+        for profile in [Profile::Site, Profile::Concepts] {
+            if let Ok(source) = landscape::http::pages::source_from_json("some-page", &page, profile) {
+                let _ = Corpus::read_pushed("some-page", &source, profile, &ReadOptions::default());
+            }
+        }
+        let plain = serde_json::Map::from_iter([
+            ("title".to_string(), Value::from(title.clone())),
+            ("body".to_string(), Value::from("Some text.")),
+        ]);
+        let source = landscape::http::pages::source_from_json("some-page", &plain, Profile::Site).unwrap();
+        let read = Corpus::read_pushed("some-page", &source, Profile::Site, &ReadOptions::default());
+        prop_assert!(matches!(&read, Ok(Some(p)) if p.title == title.trim()), "{source:?}: {read:?}");
+    }
+}
