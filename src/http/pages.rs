@@ -37,8 +37,9 @@ pub const WAIT_AT_MOST: Duration = Duration::from_secs(60);
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(super) struct WriteQuery {
-    /// Wait until the write is searchable (or failed) before replying.
-    #[param(value_type = Option<bool>)]
+    /// Wait until the write is searchable (or failed) before replying: `true` or `false`
+    /// (also `1`, `0`, and empty for true, as `?wait` alone).
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0|)$")]
     wait: Option<String>,
 }
 
@@ -130,7 +131,7 @@ fn writer(state: &AppState, headers: &HeaderMap) -> Result<Arc<Writer>, Refusal>
 
 fn wants_wait(query: Result<Query<WriteQuery>, QueryRejection>) -> Result<bool, Refusal> {
     let Query(q) = query.map_err(|e| Box::new(query_string_rejected(e).into_response()))?;
-    match q.wait.as_deref().map(str::trim) {
+    match q.wait.as_deref() {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") | Some("") => Ok(true),
         Some(_) => Err(Box::new(
