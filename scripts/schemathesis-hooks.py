@@ -5,7 +5,8 @@ parameters or depend on the pages served, and a request that breaks one is refus
 documented 400 although each parameter is valid alone:
   - `ratio` goes with weighted fusion and `rrf_k` with RRF (`conflicting_fusion`);
   - `under` must name a page and `filter` a metadata field some page has (`unknown_under`,
-    `unknown_filter_field`); the built-in corpus has no metadata fields.
+    `unknown_filter_field`); the built-in corpus has no metadata fields;
+  - `vector` must have the served model's dimensions (`vector_wrong_length`).
 So that the `positive_data_acceptance` check tests the rest, the requests generated as valid
 are brought within these rules here; the requests generated as invalid are left alone.
 
@@ -45,6 +46,9 @@ def _within_rules(params):
     if params.get("under") is not None:
         params["under"] = UNDER
     params.pop("filter", None)
+    # A vector must have the model's dimensions, which the document (made at build time, for
+    # any model) does not fix.
+    params.pop("vector", None)
     return params
 
 

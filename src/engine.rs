@@ -541,6 +541,10 @@ impl Engine {
         RequestDefaults {
             semantic_ratio: self.config.semantic_ratio,
             spelling: self.config.spelling,
+            dimensions: self
+                .vectors
+                .as_ref()
+                .map(|_| self.model.identity().dimensions),
         }
     }
 
@@ -732,15 +736,19 @@ impl Engine {
             text: request.query().as_str(),
             spelling: Some(request.spelling()),
         });
-        let vector = match request.mode() {
-            Mode::Keyword => None,
-            Mode::Semantic | Mode::Hybrid => {
+        let vector = match (request.mode(), request.vector()) {
+            (Mode::Keyword, _) => None,
+            // The caller's own embedding: the model does not run for this search.
+            (_, Some(given)) => Some(given.clone()),
+            (Mode::Semantic | Mode::Hybrid, None) => {
                 Some(self.query_vector_of(request.query().as_str(), &words)?)
             }
         };
         let mut response =
             self.search_planned(request, vector.as_deref().map(Vec::as_slice), &words)?;
-        let use_model = request.mode() != Mode::Keyword;
+        // Neither keystrokes (keyword mode) nor a caller who brought its own vector wait for
+        // the model: names no title or alias covers then stay unresolved in the answer.
+        let use_model = request.mode() != Mode::Keyword && request.vector().is_none();
         response.answer = self.answer_with(request.query(), request.explain(), use_model)?;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)

@@ -383,9 +383,11 @@ fn main() -> Result<()> {
 /// at once.
 fn search(paths: &Paths, tuning: &Tuning, text: TextParams, json: bool) -> Result<()> {
     let config = tuning.engine_config(paths.profile()?);
+    // The command line takes no vector.
     let request = text.parse()?.validate_with(RequestDefaults {
         semantic_ratio: config.semantic_ratio,
         spelling: config.spelling,
+        dimensions: None,
     })?;
     let engine = open_engine(paths, tuning)?;
     let response = engine.search(&request)?;
@@ -408,6 +410,7 @@ fn search_each(paths: &Paths, tuning: &Tuning, options: TextParams, file: &Path)
     let defaults = RequestDefaults {
         semantic_ratio: config.semantic_ratio,
         spelling: config.spelling,
+        dimensions: None,
     };
     let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
     let requests = text

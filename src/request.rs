@@ -77,6 +77,12 @@ pub enum RequestError {
     EmptyUnder,
     #[error("offset is {0}; it must be from 0 to {MAX_OFFSET}")]
     OffsetOutOfRange(i64),
+    #[error("vector has {found} numbers; this index's model gives {expected}")]
+    VectorWrongLength { found: usize, expected: usize },
+    #[error("vector: {0}")]
+    InvalidVector(String),
+    #[error("vector: this index has no semantic leg (built --keyword-only)")]
+    VectorNotServed,
 }
 
 impl RequestError {
@@ -105,6 +111,9 @@ impl RequestError {
             RequestError::InvalidFilter(_) => "invalid_filter",
             RequestError::EmptyUnder => "empty_under",
             RequestError::OffsetOutOfRange(_) => "offset_out_of_range",
+            RequestError::VectorWrongLength { .. } => "vector_wrong_length",
+            RequestError::InvalidVector(_) => "invalid_vector",
+            RequestError::VectorNotServed => "vector_not_served",
         }
     }
 }
@@ -188,6 +197,12 @@ pub struct SearchParams {
     /// Match the last word as a beginning unless the text ends with a space or punctuation
     /// (default: the server's, normally true).
     pub prefix: Option<bool>,
+    /// The query's vector from the caller's own copy of the model: as many finite numbers as
+    /// the model's dimensions (384 for the built-in model). The semantic leg uses it instead of
+    /// embedding `q`, which then serves the keyword leg, highlighting and answers. Scaled to
+    /// unit length.
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub vector: Option<Vec<f64>>,
 }
 
 /// A whole number as JSON may write it: `5`, or `5.0`, which JSON Schema's `integer` (the type
@@ -305,6 +320,7 @@ impl TextParams {
             filter: self.filter.map(FilterParam::Text),
             kind: self.kind,
             under: self.under,
+            vector: None,
         })
     }
 }
@@ -343,6 +359,8 @@ pub struct RequestDefaults {
     pub semantic_ratio: f32,
     /// Typo and prefix tolerance when `typos` / `prefix` are not given.
     pub spelling: Spelling,
+    /// The length a given `vector` must have (`None`: no semantic leg, a vector is refused).
+    pub dimensions: Option<usize>,
 }
 
 impl Default for RequestDefaults {
@@ -350,6 +368,7 @@ impl Default for RequestDefaults {
         RequestDefaults {
             semantic_ratio: DEFAULT_SEMANTIC_RATIO,
             spelling: Spelling::default(),
+            dimensions: None,
         }
     }
 }
@@ -384,7 +403,12 @@ impl SearchParams {
             Some("") => return Err(RequestError::EmptyUnder),
             other => other.map(str::to_string),
         };
+        let vector = match &self.vector {
+            None => None,
+            Some(v) => Some(std::sync::Arc::new(unit_vector(v, defaults.dimensions)?)),
+        };
         Ok(SearchRequest {
+            vector,
             query,
             k,
             offset,
@@ -472,6 +496,37 @@ pub struct SearchRequest {
     kind: Option<PageKind>,
     under: Option<String>,
     spelling: Spelling,
+    vector: Option<std::sync::Arc<Vec<f32>>>,
+}
+
+/// A caller's query vector, checked and scaled to unit length (the legs compare unit vectors
+/// by their dot product).
+fn unit_vector(v: &[f64], dimensions: Option<usize>) -> Result<Vec<f32>, RequestError> {
+    let expected = dimensions.ok_or(RequestError::VectorNotServed)?;
+    if v.len() != expected {
+        return Err(RequestError::VectorWrongLength {
+            found: v.len(),
+            expected,
+        });
+    }
+    let mut out = Vec::with_capacity(v.len());
+    for (i, &x) in v.iter().enumerate() {
+        let x = x as f32;
+        if !x.is_finite() {
+            return Err(RequestError::InvalidVector(format!(
+                "number {i} is not a finite 32-bit float"
+            )));
+        }
+        out.push(x);
+    }
+    let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if !norm.is_normal() {
+        return Err(RequestError::InvalidVector(
+            "its length is 0 (or too small or large to scale)".into(),
+        ));
+    }
+    out.iter_mut().for_each(|x| *x /= norm);
+    Ok(out)
 }
 
 impl SearchRequest {
@@ -536,6 +591,11 @@ impl SearchRequest {
     }
 
     /// How misspelled and half-typed words are read.
+    /// The query vector the caller gave, at unit length.
+    pub fn vector(&self) -> Option<&std::sync::Arc<Vec<f32>>> {
+        self.vector.as_ref()
+    }
+
     pub fn spelling(&self) -> Spelling {
         self.spelling
     }

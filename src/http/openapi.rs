@@ -58,6 +58,21 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "`filter` names a field no page has",
     ),
     ("empty_under", 400, "`under` is empty"),
+    (
+        "vector_wrong_length",
+        400,
+        "`vector` does not have the model's dimensions",
+    ),
+    (
+        "invalid_vector",
+        400,
+        "`vector` holds a number that is not a finite 32-bit float, or has length 0",
+    ),
+    (
+        "vector_not_served",
+        400,
+        "`vector` given to an index without a semantic leg",
+    ),
     ("unknown_under", 400, "`under` names no page"),
     (
         "invalid_query_string",

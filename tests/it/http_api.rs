@@ -128,6 +128,71 @@ async fn search_over_tcp_get_and_post() {
     server.shutdown().await;
 }
 
+/// A caller with its own embedder sends the query's vector: the results are those of the
+/// server's own embedding, the model does not run, and a vector of the wrong length, with a
+/// number beyond f32, or of length 0 is a 400 with its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_may_bring_its_own_query_vector() {
+    use landscape::embed::Embed;
+    let server = start().await;
+    let q = "a furry pet that purrs";
+    let own = crate::common::model()
+        .embed(&[q.to_string()], 1)
+        .unwrap()
+        .remove(0);
+    let (_, embedded) = server.get("/search?q=a%20furry%20pet%20that%20purrs").await;
+    let (_, health) = server.get("/healthz").await;
+    let embeddings_before = health["query_embeddings"].as_u64().unwrap();
+    // Scaled by 3: the server brings it to unit length.
+    let scaled: Vec<f32> = own.iter().map(|x| x * 3.0).collect();
+    for mode in ["hybrid", "semantic"] {
+        let (status, given) = server
+            .post(
+                json!({"q": q, "vector": scaled, "mode": mode}).to_string(),
+                Some("application/json"),
+            )
+            .await;
+        assert_eq!(status, 200, "{given}");
+        assert_eq!(given["results"][0]["id"], "cat", "{mode}");
+        if mode == "hybrid" {
+            let ids = |b: &Value| {
+                b["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&given), ids(&embedded));
+        }
+    }
+    let (_, health) = server.get("/healthz").await;
+    assert_eq!(
+        health["query_embeddings"].as_u64().unwrap(),
+        embeddings_before,
+        "the model did not run"
+    );
+
+    let mut huge = own.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    huge[7] = 1e39;
+    for (vector, code) in [
+        (json!(own[..100]), "vector_wrong_length"),
+        (json!(huge), "invalid_vector"),
+        (json!(vec![0.0; own.len()]), "invalid_vector"),
+        (json!("not a list"), "invalid_field"),
+    ] {
+        let (status, body) = server
+            .post(
+                json!({"q": q, "vector": vector}).to_string(),
+                Some("application/json"),
+            )
+            .await;
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!((400..500).contains(&status), "{status}");
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_in_search_and_alone() {
     let server = start().await;
