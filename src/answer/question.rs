@@ -315,7 +315,7 @@ fn statement(w: &[String]) -> Option<Question> {
         return None;
     }
     let is = w.iter().position(|x| x == "is" || x == "are")?;
-    if is == 0 {
+    if is == 0 || !reads_as_asked(w, is) {
         return None;
     }
     let mut body = w[..is].to_vec();
@@ -331,6 +331,22 @@ fn statement(w: &[String]) -> Option<Question> {
         }
     }
     Some(q)
+}
+
+/// Longest sentence read as a question typed without its question word ("gpt-4 is
+/// generative ai"); longer ones are statements (a claim pasted into the box), and answering
+/// them would cost a name search per cut for nothing.
+const MAX_STATED_QUESTION_WORDS: usize = 10;
+
+/// Whether "X is Y" (the verb at `is`) reads as an is-a question rather than a statement
+/// such as "mercaptopurine is anabolized into methylmercaptopurine": short, and no verb form
+/// after the verb ("is used", "are trained", "is anabolized").
+fn reads_as_asked(w: &[String], is: usize) -> bool {
+    let participle = |x: &str| x.len() >= 4 && x.ends_with("ed");
+    let next = w[is + 1..]
+        .iter()
+        .find(|x| !matches!(x.as_str(), "not" | "also" | "often" | "usually" | "always"));
+    w.len() <= MAX_STATED_QUESTION_WORDS && !next.is_some_and(|x| participle(x))
 }
 
 /// Every cut of `body` into X and Y: at a marker phrase when there is one, else between any
@@ -420,6 +436,27 @@ fn definition_of(subject: &[String]) -> Option<Question> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_are_not_read_as_questions() {
+        for text in [
+            "Mercaptopurine is anabolized into the inactive methylmercaptopurine",
+            "transformers are trained on large text corpora",
+            "attention is computed with a softmax",
+            "the activation of the enzyme in early development is a key step for the growth of cells",
+        ] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+        // Typed without its question word, a short is-a sentence is still asked.
+        assert!(matches!(
+            parse("gpt-4 is generative ai"),
+            Some(Question::Verdict { .. })
+        ));
+        assert!(matches!(
+            parse("a GAN is a generative model"),
+            Some(Question::Verdict { .. })
+        ));
+    }
 
     fn first_cut(q: &str) -> (Asked, String, String) {
         match parse(q) {

@@ -224,6 +224,23 @@ fn text_that_is_not_such_a_question_gets_no_answer() {
         .search(&SearchRequest::new("is a cat an animal?").unwrap())
         .unwrap();
     assert_eq!(response.answer.and_then(|a| a.verdict), Some(Verdict::Yes));
+    // Statements, such as a claim pasted into the box, are not questions: no answer, and no
+    // name is looked up for one (the model is not asked).
+    let before = engine.query_embeddings();
+    for q in [
+        "a cat is domesticated around grain stores",
+        "Mercaptopurine is anabolized into the inactive methylmercaptopurine",
+        "the cat is a small furry pet that purrs and hunts mice and sleeps all day",
+    ] {
+        let q = QueryText::new(q).unwrap();
+        assert_eq!(engine.answer(&q, false).unwrap(), None, "{q:?}");
+    }
+    assert_eq!(engine.query_embeddings(), before);
+    let stated = SearchRequest::new("a cat is a animal").unwrap();
+    assert!(
+        engine.search(&stated).unwrap().answer.is_some(),
+        "a short is-a sentence is asked"
+    );
 }
 
 /// The acceptance bar: at least 95% right on the development yes/no questions, and no `yes`
