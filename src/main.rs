@@ -236,6 +236,10 @@ struct OwnerOptions {
     /// Keep no query log.
     #[arg(long, conflicts_with = "query_log")]
     no_query_log: bool,
+    /// Most query texts embedded in one model call: queries that arrive together share it
+    /// (1: each query alone).
+    #[arg(long, default_value_t = landscape::embed::MAX_BATCH, value_parser = clap::value_parser!(usize))]
+    query_batch: usize,
     /// With an admin key: compact (build a fresh generation) when the pages pushed since the
     /// last build changed this share of the index's chunks.
     #[arg(long, default_value_t = landscape::update::DEFAULT_COMPACT_AT, value_parser = share)]
@@ -591,7 +595,12 @@ fn serve(
     refresh(paths, tuning, &model, false, true)?;
     let store = Store::new(&paths.index);
     let config = tuning.engine_config(paths.profile()?);
-    let engine = Arc::new(Engine::open(&store, model.clone(), config)?);
+    // Queries that arrive together share one model call (`embed::Batched`); indexing and
+    // pushed pages use the model directly, in their own batches.
+    let queries: Arc<dyn landscape::embed::Embed> = Arc::new(
+        landscape::embed::Batched::with_max(model.clone(), owner.query_batch),
+    );
+    let engine = Arc::new(Engine::open(&store, queries.clone(), config)?);
     let live = if options.admin_key.is_some() {
         // The writer serves pushed pages, and follows each generation that goes live.
         let live = Arc::new(LiveEngine::fixed(engine.clone()));
@@ -614,7 +623,7 @@ fn serve(
         live
     } else {
         // Each generation that goes live later (`landscape index`) is served without a restart.
-        Arc::new(LiveEngine::watching(engine.clone(), store, model, config))
+        Arc::new(LiveEngine::watching(engine.clone(), store, queries, config))
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -99,3 +99,64 @@ fn a_missing_onnx_runtime_is_an_error_naming_the_fix() {
     assert!(stderr.contains("scripts/setup-model"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Queries that arrive together share one model call (`embed::Batched`), and each gets the
+/// vector it would have got alone, so the same results.
+#[test]
+fn queries_batched_across_requests_get_the_vectors_and_results_they_get_alone() {
+    use landscape::embed::Batched;
+    use landscape::engine::SearchRequest;
+    let m = model();
+    let batched = Batched::new(m.clone());
+    let questions: Vec<String> = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/corpus/queries/dev.jsonl"
+    ))
+    .unwrap()
+    .lines()
+    .take(24)
+    .map(|l| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["query"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    })
+    .collect();
+    let alone: Vec<Vec<f32>> = questions
+        .iter()
+        .map(|q| m.embed(std::slice::from_ref(q), 1).unwrap().remove(0))
+        .collect();
+    let start = std::sync::Barrier::new(questions.len());
+    let together: Vec<Vec<f32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = questions
+            .iter()
+            .map(|q| {
+                let (batched, start) = (&batched, &start);
+                s.spawn(move || {
+                    start.wait();
+                    batched.embed(std::slice::from_ref(q), 1).unwrap().remove(0)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        batched.model_calls() < questions.len() as u64,
+        "{} model calls for {} queries: none batched",
+        batched.model_calls(),
+        questions.len()
+    );
+    let site = crate::common::Site::zoo();
+    site.build();
+    let engine = site.engine();
+    for ((q, a), b) in questions.iter().zip(&alone).zip(&together) {
+        let cosine = dot(a, b);
+        assert!(cosine > 0.9999, "{q}: cosine {cosine}");
+        let request = SearchRequest::new(q).unwrap();
+        let ids = |v: &[f32]| {
+            let r = engine.search_with_vector(&request, Some(v)).unwrap();
+            r.results.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(a), ids(b), "{q}");
+    }
+}

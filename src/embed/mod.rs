@@ -6,6 +6,9 @@
 //! library is an error rather than a panic, and hands fastembed the model as a user-defined
 //! model with mean pooling.
 
+mod batch;
+pub use batch::{Batched, MAX_BATCH};
+
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
