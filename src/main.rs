@@ -597,9 +597,10 @@ fn serve(
     let config = tuning.engine_config(paths.profile()?);
     // Queries that arrive together share one model call (`embed::Batched`); indexing and
     // pushed pages use the model directly, in their own batches.
-    let queries: Arc<dyn landscape::embed::Embed> = Arc::new(
-        landscape::embed::Batched::with_max(model.clone(), owner.query_batch),
-    );
+    let queries: Arc<dyn landscape::embed::Embed> = Arc::new(landscape::embed::Batched::with_max(
+        model.clone(),
+        owner.query_batch,
+    ));
     let engine = Arc::new(Engine::open(&store, queries.clone(), config)?);
     let live = if options.admin_key.is_some() {
         // The writer serves pushed pages, and follows each generation that goes live.

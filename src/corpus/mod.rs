@@ -366,25 +366,14 @@ impl Corpus {
         for change in overlay {
             hasher.update(change.id.as_bytes());
             hasher.update([0]);
-            let Some(source) = &change.source else {
-                hasher.update([1]);
-                continue;
-            };
-            hasher.update(source.as_bytes());
-            hasher.update([0]);
-            match Corpus::read_pushed(&change.id, source, profile, options) {
-                Ok(Some(page)) => pages.push((page, source.clone())),
-                Ok(None) => {}
-                Err(mut found) => problems.append(&mut found),
+            match &change.source {
+                Some(source) => hasher.update(source.as_bytes()),
+                None => hasher.update([1]),
             }
+            hasher.update([0]);
         }
-        problems.extend(graph::validate(&pages));
-        if !problems.is_empty() {
-            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-            return Err(CorpusError::Invalid(problems));
-        }
-        let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
-        join_concept_layer(&mut pages);
+        read_pushed_into(overlay, profile, options, &mut pages, &mut problems);
+        let pages = validated(pages, problems).map_err(CorpusError::Invalid)?;
         let mut corpus = Corpus::from_pages(pages, hex::encode(hasher.finalize()));
         corpus.profile = profile;
         corpus.skipped = skipped;
@@ -471,22 +460,8 @@ impl Corpus {
             .map(|p| (p.clone(), String::new()))
             .collect();
         let mut problems = Vec::new();
-        for change in changes {
-            if let Some(source) = &change.source {
-                match Corpus::read_pushed(&change.id, source, self.profile, options) {
-                    Ok(Some(page)) => pages.push((page, source.clone())),
-                    Ok(None) => {}
-                    Err(mut found) => problems.append(&mut found),
-                }
-            }
-        }
-        problems.extend(graph::validate(&pages));
-        if !problems.is_empty() {
-            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-            return Err(problems);
-        }
-        let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
-        join_concept_layer(&mut pages);
+        read_pushed_into(changes, self.profile, options, &mut pages, &mut problems);
+        let pages = validated(pages, problems)?;
         let mut corpus = Corpus::from_pages(pages, self.hash.clone());
         corpus.profile = self.profile;
         Ok(corpus)
@@ -547,6 +522,43 @@ impl Corpus {
     pub fn graph(&self) -> Graph<'_> {
         Graph::new(self)
     }
+}
+
+/// Reads the pages `changes` push (removals have none) into `pages`, their problems into
+/// `problems`.
+fn read_pushed_into(
+    changes: &[Change],
+    profile: Profile,
+    options: &ReadOptions,
+    pages: &mut Vec<(Page, String)>,
+    problems: &mut Vec<Problem>,
+) {
+    for change in changes {
+        let Some(source) = &change.source else {
+            continue;
+        };
+        match Corpus::read_pushed(&change.id, source, profile, options) {
+            Ok(Some(page)) => pages.push((page, source.clone())),
+            Ok(None) => {}
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+}
+
+/// The pages, once the checks only the whole corpus can make found nothing besides
+/// `problems`; else every problem, by file and line.
+fn validated(
+    pages: Vec<(Page, String)>,
+    mut problems: Vec<Problem>,
+) -> Result<Vec<Page>, Vec<Problem>> {
+    problems.extend(graph::validate(&pages));
+    if !problems.is_empty() {
+        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        return Err(problems);
+    }
+    let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+    join_concept_layer(&mut pages);
+    Ok(pages)
 }
 
 /// A page that a concept page names as its parent, relation or side is part of the concept

@@ -129,6 +129,15 @@ fn writer(state: &AppState, headers: &HeaderMap) -> Result<Arc<Writer>, Refusal>
     })
 }
 
+/// The writer and whether the caller waits, for a write the key admits.
+fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Result<Query<WriteQuery>, QueryRejection>,
+) -> Result<(Arc<Writer>, bool), Refusal> {
+    Ok((writer(state, headers)?, wants_wait(query)?))
+}
+
 fn wants_wait(query: Result<Query<WriteQuery>, QueryRejection>) -> Result<bool, Refusal> {
     let Query(q) = query.map_err(|e| Box::new(query_string_rejected(e).into_response()))?;
     match q.wait.as_deref() {
@@ -263,12 +272,8 @@ pub(super) async fn put_page(
     query: Result<Query<WriteQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let writer = match writer(&state, &headers) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    let wait = match wants_wait(query) {
-        Ok(w) => w,
+    let (writer, wait) = match admit(&state, &headers, query) {
+        Ok(admitted) => admitted,
         Err(r) => return *r,
     };
     let body = match body {
@@ -315,12 +320,8 @@ pub(super) async fn delete_page(
     headers: HeaderMap,
     query: Result<Query<WriteQuery>, QueryRejection>,
 ) -> Response {
-    let writer = match writer(&state, &headers) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    let wait = match wants_wait(query) {
-        Ok(w) => w,
+    let (writer, wait) = match admit(&state, &headers, query) {
+        Ok(admitted) => admitted,
         Err(r) => return *r,
     };
     submit(writer, vec![Change { id, source: None }], wait).await
@@ -353,12 +354,8 @@ pub(super) async fn post_pages(
     query: Result<Query<WriteQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let writer = match writer(&state, &headers) {
-        Ok(w) => w,
-        Err(r) => return *r,
-    };
-    let wait = match wants_wait(query) {
-        Ok(w) => w,
+    let (writer, wait) = match admit(&state, &headers, query) {
+        Ok(admitted) => admitted,
         Err(r) => return *r,
     };
     let body = match body {

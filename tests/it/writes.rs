@@ -99,6 +99,17 @@ impl App {
         )
     }
 
+    /// A write with the key and `wait=true` that must succeed: its task.
+    async fn written(&self, method: &str, uri: &str, body: Option<(&str, String)>) -> Value {
+        let (status, task) = self.send(method, uri, Some("k"), body).await;
+        assert_eq!(
+            (status, task["status"].as_str()),
+            (StatusCode::OK, Some("succeeded")),
+            "{method} {uri}: {task}"
+        );
+        task
+    }
+
     async fn search(&self, q: &str, mode: &str) -> Vec<String> {
         let uri = format!("/search?q={}&mode={mode}", q.replace(' ', "+"));
         let (status, body) = self.send("GET", &uri, None, None).await;
@@ -237,19 +248,12 @@ async fn pushed_pages_are_searchable_replaced_and_removed_without_a_rebuild() {
         "parents": ["animal"],
         "body": "A newt is an animal that glows faintly under moonlight, says this replaced page.",
     });
-    let (status, task) = app
-        .send(
-            "PUT",
-            "/pages/newt?wait=true",
-            Some("k"),
-            Some(("application/json", json_page.to_string())),
-        )
-        .await;
-    assert_eq!(
-        (status, task["status"].as_str()),
-        (StatusCode::OK, Some("succeeded")),
-        "{task}"
-    );
+    app.written(
+        "PUT",
+        "/pages/newt?wait=true",
+        Some(("application/json", json_page.to_string())),
+    )
+    .await;
     assert_eq!(
         app.search("glows under moonlight", "keyword").await[0],
         "newt"
@@ -397,19 +401,12 @@ async fn compaction_folds_pushed_pages_into_a_fresh_generation() {
         {"id": "frog", "title": "Frog", "parents": ["animal"], "body": "A frog is an animal that jumps and croaks."},
         {"id": "toad", "title": "Toad", "parents": ["animal"], "body": "A toad is an animal with dry warty skin."},
     ], "delete": ["bicycle"]});
-    let (status, task) = app
-        .send(
-            "POST",
-            "/pages?wait=true",
-            Some("k"),
-            Some(("application/json", batch.to_string())),
-        )
-        .await;
-    assert_eq!(
-        (status, task["status"].as_str()),
-        (StatusCode::OK, Some("succeeded")),
-        "{task}"
-    );
+    app.written(
+        "POST",
+        "/pages?wait=true",
+        Some(("application/json", batch.to_string())),
+    )
+    .await;
     // The compaction runs after the update; wait for its generation.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while app.live.get().generation().contains('+') || app.live.get().generation() == first {
