@@ -564,33 +564,8 @@ fn serve(
     (max_in_flight, max_queued): (Option<usize>, Option<usize>),
     owner: OwnerOptions,
 ) -> Result<()> {
-    // Checked before the model loads, so a bad origin fails at once.
-    let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
-    options.corpus_dir = Some(paths.corpus.clone());
-    if max_in_flight.is_some() || max_queued.is_some() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        options.engine_slots = Arc::new(landscape::http::EngineSlots::new(
-            max_in_flight.unwrap_or(landscape::http::RUNNING_PER_CORE * cores),
-            max_queued.unwrap_or(landscape::http::WAITING_PER_CORE * cores),
-        ));
-    }
-    options.admin_key = owner.admin_key.filter(|k| !k.is_empty()).map(Arc::from);
-    if let Some(key) = owner.search_key.filter(|k| !k.is_empty()) {
-        landscape::http::check_key("--search-key", &key).map_err(anyhow::Error::msg)?;
-        if options.admin_key.as_deref() == Some(key.as_str()) {
-            bail!("--search-key must differ from --admin-key: the search key is shown to visitors");
-        }
-        options.search_key = Some(Arc::from(key));
-    }
-    if !owner.no_query_log {
-        let path = owner
-            .query_log
-            .unwrap_or_else(|| default_query_log(&paths.index));
-        options.query_log = Some(Arc::new(landscape::analytics::QueryLog::new(
-            path,
-            landscape::analytics::DEFAULT_MAX_BYTES,
-        )));
-    }
+    // Checked before the model loads, so a bad origin or key fails at once.
+    let mut options = http_options(paths, cors_origins, (max_in_flight, max_queued), &owner)?;
     let model = Arc::new(paths.model()?);
     refresh(paths, tuning, &model, false, true)?;
     let store = Store::new(&paths.index);
@@ -642,6 +617,43 @@ fn serve(
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// The HTTP front end's settings from `serve`'s flags.
+fn http_options(
+    paths: &Paths,
+    cors_origins: &[String],
+    (max_in_flight, max_queued): (Option<usize>, Option<usize>),
+    owner: &OwnerOptions,
+) -> Result<HttpOptions> {
+    let mut options = HttpOptions::with_cors_origins(cors_origins).map_err(anyhow::Error::msg)?;
+    options.corpus_dir = Some(paths.corpus.clone());
+    if max_in_flight.is_some() || max_queued.is_some() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        options.engine_slots = Arc::new(landscape::http::EngineSlots::new(
+            max_in_flight.unwrap_or(landscape::http::RUNNING_PER_CORE * cores),
+            max_queued.unwrap_or(landscape::http::WAITING_PER_CORE * cores),
+        ));
+    }
+    options.admin_key = owner.admin_key.clone().filter(|k| !k.is_empty()).map(Arc::from);
+    if let Some(key) = owner.search_key.clone().filter(|k| !k.is_empty()) {
+        landscape::http::check_key("--search-key", &key).map_err(anyhow::Error::msg)?;
+        if options.admin_key.as_deref() == Some(key.as_str()) {
+            bail!("--search-key must differ from --admin-key: the search key is shown to visitors");
+        }
+        options.search_key = Some(Arc::from(key));
+    }
+    if !owner.no_query_log {
+        let path = owner
+            .query_log
+            .clone()
+            .unwrap_or_else(|| default_query_log(&paths.index));
+        options.query_log = Some(Arc::new(landscape::analytics::QueryLog::new(
+            path,
+            landscape::analytics::DEFAULT_MAX_BYTES,
+        )));
+    }
+    Ok(options)
 }
 
 async fn shutdown_signal() {
