@@ -635,7 +635,11 @@ fn http_options(
             max_queued.unwrap_or(landscape::http::WAITING_PER_CORE * cores),
         ));
     }
-    options.admin_key = owner.admin_key.clone().filter(|k| !k.is_empty()).map(Arc::from);
+    options.admin_key = owner
+        .admin_key
+        .clone()
+        .filter(|k| !k.is_empty())
+        .map(Arc::from);
     if let Some(key) = owner.search_key.clone().filter(|k| !k.is_empty()) {
         landscape::http::check_key("--search-key", &key).map_err(anyhow::Error::msg)?;
         if options.admin_key.as_deref() == Some(key.as_str()) {
