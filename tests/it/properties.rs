@@ -84,25 +84,16 @@ fn check_as_corpus(files: &[(&str, &str)], profile: Profile) -> Result<(), TestC
     Ok(())
 }
 
+/// The fields a search takes, in the query string and in a JSON body alike.
+const SEARCH_FIELDS: &[&str] = &[
+    "q", "k", "offset", "mode", "fusion", "ratio", "rrf_k", "explain", "filter", "kind", "under",
+    "typos", "prefix",
+];
+
 /// A query string of the fields `GET /search` takes, with values that are often valid and
 /// sometimes anything, percent-encoded or not.
 fn query_string() -> impl Strategy<Value = String> {
-    let field = prop_oneof![
-        Just("q"),
-        Just("k"),
-        Just("offset"),
-        Just("mode"),
-        Just("fusion"),
-        Just("ratio"),
-        Just("rrf_k"),
-        Just("explain"),
-        Just("filter"),
-        Just("kind"),
-        Just("under"),
-        Just("typos"),
-        Just("prefix"),
-        Just("other"),
-    ];
+    let field = prop_oneof![proptest::sample::select(SEARCH_FIELDS), Just("other")];
     let value = prop_oneof![
         "[-0-9.e]{0,8}",
         "(keyword|semantic|hybrid|rrf|dbsf|weighted|true|no|concept|tags:pets|animal)",
@@ -128,21 +119,7 @@ fn json_body() -> impl Strategy<Value = Value> {
         proptest::collection::vec("[a-z:]{0,6}", 0..3).prop_map(|v| json!(v)),
         proptest::collection::btree_map("[a-z]{1,5}", "[a-z]{0,5}", 0..3).prop_map(|m| json!(m)),
     ];
-    let field = prop_oneof![
-        Just("q"),
-        Just("k"),
-        Just("offset"),
-        Just("mode"),
-        Just("fusion"),
-        Just("ratio"),
-        Just("rrf_k"),
-        Just("explain"),
-        Just("filter"),
-        Just("kind"),
-        Just("under"),
-        Just("typos"),
-        Just("prefix"),
-    ];
+    let field = proptest::sample::select(SEARCH_FIELDS);
     proptest::collection::btree_map(field, any_value, 0..6)
         .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
 }
