@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use landscape::corpus::{Profile, ReadOptions};
-use landscape::embed::{LocalModel, ModelPaths};
+use landscape::embed::{Embed, LocalModel, ModelPaths};
 use landscape::engine::Engine;
 use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner::{self, ModeSpec};
@@ -42,6 +42,17 @@ enum Command {
         /// Build even when the live generation is up to date.
         #[arg(long)]
         force: bool,
+    },
+    /// Print the model's vectors of texts, one JSON line each (`{"text", "vector"}`): what a
+    /// client that embeds its own queries sends as `vector` to `POST /search`.
+    Embed {
+        #[command(flatten)]
+        paths: Paths,
+        /// One text per line, or JSON lines with a `query` or `text` field; `-` reads stdin.
+        file: PathBuf,
+        /// Texts per model call.
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
     },
     /// Serve the HTTP API; builds or refreshes the index first when needed.
     Serve {
@@ -365,6 +376,7 @@ fn main() -> Result<()> {
             };
             eval(&paths, &tuning, &set, out, &modes)
         }
+        Command::Embed { paths, file, batch } => embed_texts(&paths.model()?, &file, batch),
         Command::Search {
             paths,
             tuning,
@@ -381,6 +393,47 @@ fn main() -> Result<()> {
             queries: None,
         } => search(&paths, &tuning, options.text(query), json),
     }
+}
+
+/// `landscape embed`: texts in, vectors out, in the order read.
+fn embed_texts(model: &LocalModel, file: &Path, batch: usize) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let mut texts = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", file.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        texts.push(text_of_line(&line).with_context(|| {
+            format!("{}:{}: no `query` or `text` field", file.display(), i + 1)
+        })?);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for group in texts.chunks(batch.max(1)) {
+        let vectors = model.embed(group, group.len())?;
+        for (text, vector) in group.iter().zip(vectors) {
+            let line = serde_json::json!({ "text": text, "vector": vector });
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A line of plain text, or a JSON object's `query` or `text`.
+fn text_of_line(line: &str) -> Option<String> {
+    if !line.trim_start().starts_with('{') {
+        return Some(line.to_string());
+    }
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let text = value.get("query").or_else(|| value.get("text"))?;
+    text.as_str().map(str::to_string)
 }
 
 /// `landscape search`: the request is checked before the model loads, so a bad option fails

@@ -36,8 +36,8 @@ struct Shared {
     max_batch: usize,
 }
 
-/// A model whose single-text calls (queries) are batched together; calls of several texts
-/// (indexing) go straight to the model.
+/// A model whose calls of a few texts (queries) are batched together; calls of more than a
+/// batch (indexing) go straight to the model.
 pub struct Batched {
     inner: Arc<dyn Embed>,
     shared: Arc<Shared>,
@@ -74,7 +74,7 @@ impl Batched {
         }
     }
 
-    /// Model calls made for single texts so far.
+    /// Model calls made for queries so far.
     pub fn model_calls(&self) -> u64 {
         self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -134,29 +134,36 @@ impl Embed for Batched {
     }
 
     fn embed(&self, texts: &[String], batch_size: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let [text] = texts else {
-            return self.inner.embed(texts, batch_size);
-        };
-        if self.worker.is_none() {
+        // A request's few texts (its readings, the names its answer looks up) join the queue
+        // together; an indexing call's many go to the model as they are.
+        if texts.is_empty() || texts.len() > self.shared.max_batch || self.worker.is_none() {
             return self.inner.embed(texts, batch_size);
         }
-        let (reply, answer) = sync_channel(1);
+        let mut answers = Vec::with_capacity(texts.len());
         {
             let mut queue = self
                 .shared
                 .queue
                 .lock()
                 .map_err(|_| EmbedError::Inference("the query queue is poisoned".into()))?;
-            queue.jobs.push(Job {
-                text: text.clone(),
-                reply,
-            });
+            for text in texts {
+                let (reply, answer) = sync_channel(1);
+                queue.jobs.push(Job {
+                    text: text.clone(),
+                    reply,
+                });
+                answers.push(answer);
+            }
         }
         self.shared.wake.notify_one();
-        let vector = answer
-            .recv()
-            .map_err(|_| EmbedError::Inference("the query embedding worker stopped".into()))??;
-        Ok(vec![vector])
+        answers
+            .into_iter()
+            .map(|answer| {
+                answer.recv().map_err(|_| {
+                    EmbedError::Inference("the query embedding worker stopped".into())
+                })?
+            })
+            .collect()
     }
 }
 

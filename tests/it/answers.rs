@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use landscape::answer::resolve::Method;
 use landscape::answer::{Answer, AnswerKind, Verdict};
-use landscape::engine::{Engine, QueryText, SearchRequest};
+use landscape::engine::{Engine, Mode, QueryText, SearchRequest};
 use landscape::eval::dataset::EvalSet;
 use landscape::eval::runner;
 
@@ -241,6 +241,52 @@ fn text_that_is_not_such_a_question_gets_no_answer() {
         engine.search(&stated).unwrap().answer.is_some(),
         "a short is-a sentence is asked"
     );
+}
+
+/// An answer that looks names up by meaning costs no model call beyond the query's own: the
+/// query's texts and the names are embedded together, and the answer is the one it would be
+/// with each name embedded alone.
+#[test]
+fn an_answer_shares_the_querys_model_call() {
+    let engine = builtin().engine();
+    for (q, searched) in [
+        // "toaster" is no title or alias: looked up by meaning, found too far.
+        ("is a toaster generative AI", "toaster"),
+        // "ANN" names two concepts: the question's own vector chooses.
+        ("is HNSW an ANN algorithm?", ""),
+        // Both sides looked up by meaning.
+        (
+            "is translation software a kind of chat bot software?",
+            "translation software",
+        ),
+    ] {
+        let calls = engine.query_model_calls();
+        let request = SearchRequest::new(q).unwrap().with_explain(true);
+        let response = engine.search(&request).unwrap();
+        assert_eq!(engine.query_model_calls(), calls + 1, "{q}: one model call");
+        let answer = response.answer.unwrap_or_else(|| panic!("{q}: no answer"));
+        let explain = answer.explain.as_ref().unwrap();
+        if !searched.is_empty() {
+            let r = explain
+                .resolutions
+                .iter()
+                .find(|r| r.mention == searched)
+                .unwrap_or_else(|| panic!("{q}: {explain:?}"));
+            assert!(r.search.is_some(), "{q}: {searched} looked up by meaning");
+        }
+        // The same answer from a fresh engine whose answer embeds each name on its own
+        // (`Engine::answer` embeds only what the answer looks up, not the query's readings).
+        let alone = builtin()
+            .engine()
+            .answer(&QueryText::new(q).unwrap(), true)
+            .unwrap();
+        assert_eq!(alone.as_ref(), Some(&answer), "{q}");
+        // Keyword mode never runs the model.
+        let keyword = SearchRequest::new(q).unwrap().with_mode(Mode::Keyword);
+        let calls = engine.query_model_calls();
+        engine.search(&keyword).unwrap();
+        assert_eq!(engine.query_model_calls(), calls, "{q}: keyword mode");
+    }
 }
 
 /// The acceptance bar: at least 95% right on the development yes/no questions, and no `yes`

@@ -14,7 +14,7 @@ use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::answer::resolve::{Found, NameIndex};
+use crate::answer::resolve::NameIndex;
 use crate::answer::{self, Answer};
 use crate::chunk::{page_ranges, Chunk};
 use crate::corpus::{Corpus, Page, PageKind};
@@ -30,6 +30,9 @@ use crate::snippet::{Highlighter, TermSet};
 use crate::spelling::Spelling;
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
+
+mod answering;
+mod meaning;
 
 /// Query-time settings of an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -432,6 +435,8 @@ pub struct Engine {
     /// Query texts the model has embedded since the engine opened (cache hits not counted):
     /// what search-as-you-type must keep low, reported by `/healthz`.
     embedded: std::sync::atomic::AtomicU64,
+    /// Model calls for queries since the engine opened ([`Engine::query_model_calls`]).
+    model_calls: std::sync::atomic::AtomicU64,
     config: EngineConfig,
     /// Each page's chunk ids (a page's chunks are contiguous in the chunk table).
     page_chunks: HashMap<String, Range<usize>>,
@@ -525,6 +530,7 @@ impl Engine {
             model,
             analyzer: keyword::analyzer(language),
             embedded: std::sync::atomic::AtomicU64::new(0),
+            model_calls: std::sync::atomic::AtomicU64::new(0),
             query_vectors: NonZeroUsize::new(config.query_cache)
                 .map(|n| Arc::new(Mutex::new(LruCache::new(n)))),
             config,
@@ -571,88 +577,6 @@ impl Engine {
         self.pages.get(id)
     }
 
-    /// The query's unit vector, from a small LRU cache when the same text was asked before.
-    pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
-        if let Some(Ok(mut cache)) = self.query_vectors.as_deref().map(Mutex::lock) {
-            if let Some(v) = cache.get(query) {
-                metrics::counter!("landscape_query_cache_hits_total").increment(1);
-                return Ok(v.clone());
-            }
-        }
-        metrics::counter!("landscape_query_cache_misses_total").increment(1);
-        self.embedded
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let started = Instant::now();
-        let mut vectors = self.model.embed(&[query.to_string()], 1)?;
-        metrics::histogram!("landscape_query_embedding_seconds")
-            .record(started.elapsed().as_secs_f64());
-        let v = Arc::new(
-            vectors
-                .pop()
-                .ok_or_else(|| EmbedError::Inference("the model returned no vector".into()))?,
-        );
-        if let Some(Ok(mut cache)) = self.query_vectors.as_deref().map(Mutex::lock) {
-            cache.put(query.to_string(), v.clone());
-        }
-        Ok(v)
-    }
-
-    /// The texts the semantic leg embeds for a query, whose vectors [`blend`] into one: the
-    /// text as typed, and, when the keyword leg corrected any of its words, the text with each
-    /// replaced by its best correction. The model reads a misspelled word as unrelated word
-    /// pieces ("reinforcment lerning" lands nearer reranking than reinforcement learning), so
-    /// the correction serves both legs; but a word the index lacks may be a right word the
-    /// model knows ("tricking", which the index would read as "tracking"), so the reading as
-    /// typed keeps half the say. A half-typed last word is left as typed: which of its
-    /// completions is meant is a guess the keyword leg can afford (it ranks them all) and an
-    /// embedding cannot.
-    pub fn meaning_texts(&self, query: Typed<'_>) -> Vec<String> {
-        self.meaning_texts_of(query.text, &self.words(query))
-    }
-
-    /// [`Engine::meaning_texts`] of a query whose words are already planned.
-    fn meaning_texts_of(&self, text: &str, words: &[QueryWord]) -> Vec<String> {
-        let corrected = meaning_text(text, words);
-        if corrected == text {
-            vec![corrected]
-        } else {
-            vec![text.to_string(), corrected]
-        }
-    }
-
-    /// The query vector of a search: [`Engine::meaning_texts`] embedded (each through the
-    /// query cache) and blended.
-    pub fn query_vector_for(&self, query: Typed<'_>) -> Result<Arc<Vec<f32>>, EngineError> {
-        self.query_vector_of(query.text, &self.words(query))
-    }
-
-    /// [`Engine::query_vector_for`] of a query whose words are already planned.
-    fn query_vector_of(
-        &self,
-        text: &str,
-        words: &[QueryWord],
-    ) -> Result<Arc<Vec<f32>>, EngineError> {
-        let texts = self.meaning_texts_of(text, words);
-        if let [only] = texts.as_slice() {
-            return self.query_vector(only);
-        }
-        let vectors = texts
-            .iter()
-            .map(|t| self.query_vector(t).map(|v| v.as_ref().clone()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Arc::new(blend(&vectors)))
-    }
-
-    /// The direct answer to `question`, or `None` when it is not a question of a kind answered
-    /// from the graph. Names no title or alias covers are looked up in the hybrid index.
-    pub fn answer(
-        &self,
-        question: &QueryText,
-        explain: bool,
-    ) -> Result<Option<Answer>, EngineError> {
-        self.answer_with(question, explain, true)
-    }
-
     /// Whether the model embeds a text now (for readiness probes): the query cache is
     /// bypassed, so a broken runtime cannot hide behind cached vectors. A keyword-only engine
     /// needs no model and is ready.
@@ -675,51 +599,6 @@ impl Engine {
         self.embedded.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// [`Engine::answer`]; without `use_model`, names that no title or alias covers stay
-    /// unresolved instead of being looked up by meaning, so that a keyword-mode search (what
-    /// the search box sends on every keystroke) never waits for the model.
-    fn answer_with(
-        &self,
-        question: &QueryText,
-        explain: bool,
-        use_model: bool,
-    ) -> Result<Option<Answer>, EngineError> {
-        if !self.has_concepts {
-            return Ok(None);
-        }
-        let search = |mention: &str| -> Result<Vec<Found>, EngineError> {
-            let (vector, mode) = match self.vectors {
-                Some(_) => (Some(self.query_vector(mention)?), Mode::Hybrid),
-                None => (None, Mode::Keyword),
-            };
-            let hits = self.rank_pages(
-                mention,
-                vector.as_deref().map(Vec::as_slice),
-                mode,
-                Fusion::default(),
-                10,
-                None,
-            )?;
-            // Only pages of the concept layer are answered about.
-            Ok(hits
-                .into_iter()
-                .filter(|h| self.pages.get(&h.page).is_some_and(|p| p.concept))
-                .map(|h| Found {
-                    page: h.page,
-                    score: h.best.score,
-                    similarity: h.similarity,
-                })
-                .collect())
-        };
-        let context = answer::Context {
-            corpus: &self.pages,
-            names: &self.names,
-            analyzer: &self.analyzer,
-            search: if use_model { Some(&search) } else { None },
-        };
-        answer::answer(&context, question.as_str(), explain)
-    }
-
     /// Runs a search end to end, embedding the query when the mode needs it, and answers it
     /// when it is a question the concept graph answers.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EngineError> {
@@ -736,20 +615,26 @@ impl Engine {
             text: request.query().as_str(),
             spelling: Some(request.spelling()),
         });
+        // Neither keystrokes (keyword mode) nor a caller who brought its own vector wait for
+        // the model: names no title or alias covers then stay unresolved in the answer.
+        let use_model = request.mode() != Mode::Keyword && request.vector().is_none();
+        let own = if use_model {
+            self.meaning_texts_of(request.query().as_str(), &words)
+        } else {
+            Vec::new()
+        };
+        // The query's texts and the names its answer looks up share one model call.
+        let answered =
+            self.answer_embedding(request.query(), request.explain(), use_model, &own)?;
         let vector = match (request.mode(), request.vector()) {
             (Mode::Keyword, _) => None,
             // The caller's own embedding: the model does not run for this search.
             (_, Some(given)) => Some(given.clone()),
-            (Mode::Semantic | Mode::Hybrid, None) => {
-                Some(self.query_vector_of(request.query().as_str(), &words)?)
-            }
+            (Mode::Semantic | Mode::Hybrid, None) => Some(meaning::blended(&answered.own)),
         };
         let mut response =
             self.search_planned(request, vector.as_deref().map(Vec::as_slice), &words)?;
-        // Neither keystrokes (keyword mode) nor a caller who brought its own vector wait for
-        // the model: names no title or alias covers then stay unresolved in the answer.
-        let use_model = request.mode() != Mode::Keyword && request.vector().is_none();
-        response.answer = self.answer_with(request.query(), request.explain(), use_model)?;
+        response.answer = answered.answer;
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
     }
