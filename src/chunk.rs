@@ -104,6 +104,28 @@ impl TokenCounter {
             .unwrap_or(text.len())
     }
 
+    /// The longest start of `text` that is at most `tokens` tokens with the special ones,
+    /// cut after a whole word piece: `text` itself when it is short enough.
+    pub fn prefix_within<'t>(&self, text: &'t str, tokens: usize) -> &'t str {
+        let Ok(encoding) = self.tokenizer.encode(text, false) else {
+            return text;
+        };
+        // [CLS] and [SEP] take two of the tokens.
+        let keep = tokens.saturating_sub(2);
+        if encoding.len() <= keep {
+            return text;
+        }
+        let end = match keep.checked_sub(1) {
+            Some(last) => encoding.get_offsets()[last].1,
+            None => 0,
+        };
+        if text.is_char_boundary(end) {
+            text[..end].trim_end()
+        } else {
+            text
+        }
+    }
+
     /// Tokens of `text` without special tokens. WordPiece splits on whitespace first, so the
     /// counts of space-joined pieces add up.
     fn count_plain(&self, text: &str) -> usize {

@@ -34,7 +34,7 @@ impl Default for BuildOptions {
             chunk: ChunkParams::default(),
             hnsw: HnswParams::default(),
             keyword: KeywordParams::default(),
-            batch_size: 16,
+            batch_size: 8,
             semantic: true,
         }
     }

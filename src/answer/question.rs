@@ -120,7 +120,7 @@ pub fn asks_for_comparison(text: &str) -> bool {
 pub fn parse(text: &str) -> Option<Question> {
     let w = words(text);
     let w: Vec<String> = strip_politeness(&w).to_vec();
-    if w.is_empty() {
+    if w.is_empty() || w.len() > MAX_QUESTION_WORDS {
         return None;
     }
     comparison(&w)
@@ -333,6 +333,11 @@ fn statement(w: &[String]) -> Option<Question> {
     Some(q)
 }
 
+/// Longest text read as a question at all. The development and verdict questions have at
+/// most 14 words; a longer text is a passage pasted into the box, whose "X is Y" sentences
+/// and "what is" phrases would each send a long name to be looked up by meaning.
+const MAX_QUESTION_WORDS: usize = 24;
+
 /// Longest sentence read as a question typed without its question word ("gpt-4 is
 /// generative ai"); longer ones are statements (a claim pasted into the box), and answering
 /// them would cost a name search per cut for nothing.
@@ -456,6 +461,12 @@ mod tests {
             parse("a GAN is a generative model"),
             Some(Question::Verdict { .. })
         ));
+        // A passage pasted into the box is no question, whatever phrases it holds.
+        let pasted = "Diffusion models learn to undo noise step by step. What is new is the \
+            speed: a distilled model needs four steps where the original needed fifty, and \
+            GANs vs diffusion is no longer a question of quality alone.";
+        assert_eq!(parse(pasted), None);
+        assert!(parse("what is the difference between a diffusion model and a GAN").is_some());
     }
 
     fn first_cut(q: &str) -> (Asked, String, String) {

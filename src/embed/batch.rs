@@ -1,14 +1,17 @@
 //! Query embeddings batched across requests: searches that arrive together share one model
 //! call.
 //!
-//! The model runs one call at a time (2 intra-op threads fill the 2 cores), so concurrent
-//! queries used to wait for each other and each paid for a model call of its own. Here one
-//! worker thread runs the model; a query queues its text and waits, and the worker takes
-//! everything queued, up to [`MAX_BATCH`] texts, into one call. There is no timer: an idle
-//! model takes a lone query at once, and under load a batch is what arrived while the
-//! previous call ran, so the wait is bounded by one model call. ONNX Runtime embeds 9-token
-//! questions at about 370/s one at a time and about 690/s in batches of 8 on this machine
-//! (issue 16); beyond 8 a batch gains little and every text in it waits for the longest.
+//! Concurrent queries used to each run the model on their own, on a session whose two
+//! threads each wanted both cores, so the machine oversubscribed instead of batching. Here a
+//! query queues its texts and waits; one worker per model session (one per core, each session
+//! on one thread: [`super::LocalModel`]) takes everything queued, up to [`MAX_BATCH`] texts,
+//! into one call. There is no timer: an idle worker takes a lone query at once, and under load
+//! a batch is what arrived while the previous calls ran, so a text waits at most for one call
+//! ahead of it. Measured (BENCHMARKS.md, "Served path"): at 8 connections the calls average
+//! about two texts; ONNX Runtime alone embeds 9-token questions at about 370/s one at a time
+//! and 690/s in batches of 8, and beyond 8 a batch gains little while every text in it waits
+//! for the longest. A wait for more texts would add its length to every lone query and gain
+//! nothing under load, where the queue already fills while the model runs.
 
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
@@ -43,7 +46,9 @@ pub struct Batched {
     shared: Arc<Shared>,
     /// Model calls made for queries (fewer than the queries when they were batched).
     calls: Arc<std::sync::atomic::AtomicU64>,
-    worker: Option<std::thread::JoinHandle<()>>,
+    /// One per model session ([`Embed::parallelism`]): while one batch runs, the next forms
+    /// and runs on the other core.
+    workers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Batched {
@@ -59,18 +64,20 @@ impl Batched {
             max_batch: max_batch.max(1),
         });
         let calls = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let worker = {
-            let (inner, shared, calls) = (inner.clone(), shared.clone(), calls.clone());
-            std::thread::Builder::new()
-                .name("landscape-query-embedding".into())
-                .spawn(move || run(inner.as_ref(), &shared, &calls))
-                .ok()
-        };
+        let workers = (0..inner.parallelism().max(1))
+            .filter_map(|i| {
+                let (inner, shared, calls) = (inner.clone(), shared.clone(), calls.clone());
+                std::thread::Builder::new()
+                    .name(format!("landscape-query-embedding-{i}"))
+                    .spawn(move || run(inner.as_ref(), &shared, &calls))
+                    .ok()
+            })
+            .collect();
         Batched {
             inner,
             shared,
             calls,
-            worker,
+            workers,
         }
     }
 
@@ -133,10 +140,22 @@ impl Embed for Batched {
         self.inner.identity()
     }
 
+    fn parallelism(&self) -> usize {
+        self.inner.parallelism()
+    }
+
+    fn tokens(&self, text: &str) -> usize {
+        self.inner.tokens(text)
+    }
+
+    fn within_tokens<'t>(&self, text: &'t str, tokens: usize) -> &'t str {
+        self.inner.within_tokens(text, tokens)
+    }
+
     fn embed(&self, texts: &[String], batch_size: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
         // A request's few texts (its readings, the names its answer looks up) join the queue
         // together; an indexing call's many go to the model as they are.
-        if texts.is_empty() || texts.len() > self.shared.max_batch || self.worker.is_none() {
+        if texts.is_empty() || texts.len() > self.shared.max_batch || self.workers.is_empty() {
             return self.inner.embed(texts, batch_size);
         }
         let mut answers = Vec::with_capacity(texts.len());
@@ -173,7 +192,7 @@ impl Drop for Batched {
             queue.stopping = true;
         }
         self.shared.wake.notify_all();
-        if let Some(worker) = self.worker.take() {
+        for worker in self.workers.drain(..) {
             let _ = worker.join();
         }
     }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use fastembed::{
     InitOptionsUserDefined, Pooling, QuantizationMode, TextEmbedding, TokenizerFiles,
@@ -31,6 +31,13 @@ pub const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
 pub const MODEL_ID: &str = "all-MiniLM-L6-v2-int8";
 /// Longest input the model reads, in tokens.
 pub const MAX_TOKENS: usize = 256;
+/// Longest query the model reads, in tokens (special ones included); a longer query, such as
+/// a paragraph pasted into the box, is embedded by its start and searched by keyword whole.
+/// The model's time grows with the tokens: a 1,000-character paste (about 250 tokens) cost
+/// over 100 ms of CPU, where any query is to cost at most 10 ms (issue 16). Every evaluation
+/// query fits (SciFact's claims reach 64 tokens, the development and Cargo book questions
+/// 28), so the rankings measured do not change.
+pub const MAX_QUERY_TOKENS: usize = 64;
 
 const MODEL_FILES: [&str; 5] = [
     "model.onnx",
@@ -119,22 +126,43 @@ pub trait Embed: Send + Sync {
     fn identity(&self) -> &ModelIdentity;
     /// Embeds `texts` in batches of `batch_size`; vectors are L2-normalised.
     fn embed(&self, texts: &[String], batch_size: usize) -> Result<Vec<Vec<f32>>, EmbedError>;
+    /// How many calls run at once to good effect (the local model: one per core).
+    fn parallelism(&self) -> usize {
+        1
+    }
+    /// The tokens the model reads of `text`, for grouping texts of a length into batches.
+    fn tokens(&self, text: &str) -> usize {
+        text.len() / 4 + 2
+    }
+    /// The longest start of `text` the model reads in `tokens` tokens.
+    fn within_tokens<'t>(&self, text: &'t str, _tokens: usize) -> &'t str {
+        text
+    }
 }
 
 /// all-MiniLM-L6-v2 (int8) through fastembed and a dynamically loaded ONNX Runtime.
+///
+/// One session per core, each running on one thread, rather than one session whose two
+/// threads split every call: measured with ONNX Runtime alone on SciFact chunks
+/// (`scripts/embed-peak.py`, BENCHMARKS.md), two one-thread sessions side by side embed about
+/// a fifth more than one two-thread session, and a lone short call (a query) gains almost
+/// nothing from a second thread while its thread pool spins on the other core.
 pub struct LocalModel {
-    /// fastembed needs `&mut` to run; one query at a time is what 2 cores can do anyway.
-    model: Mutex<TextEmbedding>,
+    /// Sessions not in use; fastembed needs `&mut` to run one.
+    free: Mutex<Vec<TextEmbedding>>,
+    returned: Condvar,
+    sessions: usize,
     identity: ModelIdentity,
     counter: TokenCounter,
 }
 
 impl LocalModel {
+    /// The model with one single-thread session per core.
     pub fn load(paths: &ModelPaths) -> Result<LocalModel, EmbedError> {
-        Self::load_with_threads(paths, num_cores())
+        Self::load_sessions(paths, num_cores())
     }
 
-    pub fn load_with_threads(paths: &ModelPaths, threads: usize) -> Result<LocalModel, EmbedError> {
+    pub fn load_sessions(paths: &ModelPaths, sessions: usize) -> Result<LocalModel, EmbedError> {
         for name in MODEL_FILES {
             let path = paths.model_dir.join(name);
             if !path.is_file() {
@@ -154,19 +182,23 @@ impl LocalModel {
             special_tokens_map_file: read("special_tokens_map.json")?,
             tokenizer_config_file: read("tokenizer_config.json")?,
         };
-        let model = UserDefinedEmbeddingModel::new(onnx, tokenizer_files)
-            .with_pooling(Pooling::Mean)
-            .with_quantization(QuantizationMode::None);
-        let mut options = InitOptionsUserDefined::default();
-        options.max_length = MAX_TOKENS;
-        options.intra_threads = Some(threads.max(1));
         let model_error = |message: String| EmbedError::Model {
             dir: paths.model_dir.clone(),
             message,
         };
-        let mut model = TextEmbedding::try_new_from_user_defined(model, options)
-            .map_err(|e| model_error(e.to_string()))?;
-        let probe = model
+        let mut free = Vec::new();
+        for _ in 0..sessions.max(1) {
+            let model = UserDefinedEmbeddingModel::new(onnx.clone(), tokenizer_files.clone())
+                .with_pooling(Pooling::Mean)
+                .with_quantization(QuantizationMode::None);
+            let mut options = InitOptionsUserDefined::default();
+            options.max_length = MAX_TOKENS;
+            options.intra_threads = Some(1);
+            let session = TextEmbedding::try_new_from_user_defined(model, options)
+                .map_err(|e| model_error(e.to_string()))?;
+            free.push(session);
+        }
+        let probe = free[0]
             .embed(["dimension probe"], None)
             .map_err(|e| model_error(e.to_string()))?;
         let dimensions = probe.first().map(Vec::len).unwrap_or(0);
@@ -174,7 +206,9 @@ impl LocalModel {
             return Err(model_error("the model returned an empty vector".into()));
         }
         Ok(LocalModel {
-            model: Mutex::new(model),
+            sessions: free.len(),
+            free: Mutex::new(free),
+            returned: Condvar::new(),
             identity: ModelIdentity {
                 id: MODEL_ID.to_string(),
                 sha256,
@@ -189,6 +223,25 @@ impl LocalModel {
     pub fn token_counter(&self) -> &TokenCounter {
         &self.counter
     }
+
+    /// Waits for a free session.
+    fn session(&self) -> Result<TextEmbedding, EmbedError> {
+        let poisoned = || EmbedError::Inference("model sessions poisoned".into());
+        let mut free = self.free.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(session) = free.pop() {
+                return Ok(session);
+            }
+            free = self.returned.wait(free).map_err(|_| poisoned())?;
+        }
+    }
+
+    fn give_back(&self, session: TextEmbedding) {
+        if let Ok(mut free) = self.free.lock() {
+            free.push(session);
+        }
+        self.returned.notify_one();
+    }
 }
 
 impl Embed for LocalModel {
@@ -200,17 +253,26 @@ impl Embed for LocalModel {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let mut model = self
-            .model
-            .lock()
-            .map_err(|_| EmbedError::Inference("model lock poisoned".into()))?;
-        let mut vectors = model
-            .embed(texts, Some(batch_size.max(1)))
-            .map_err(|e| EmbedError::Inference(e.to_string()))?;
+        let mut session = self.session()?;
+        let result = session.embed(texts, Some(batch_size.max(1)));
+        self.give_back(session);
+        let mut vectors = result.map_err(|e| EmbedError::Inference(e.to_string()))?;
         for v in &mut vectors {
             normalise(v);
         }
         Ok(vectors)
+    }
+
+    fn parallelism(&self) -> usize {
+        self.sessions
+    }
+
+    fn tokens(&self, text: &str) -> usize {
+        self.counter.count(text).min(MAX_TOKENS)
+    }
+
+    fn within_tokens<'t>(&self, text: &'t str, tokens: usize) -> &'t str {
+        self.counter.prefix_within(text, tokens)
     }
 }
 
@@ -250,6 +312,29 @@ fn init_runtime(path: &Path) -> Result<(), EmbedError> {
             message: message.clone(),
         }),
     }
+}
+
+/// Texts sorted by the tokens the model reads, in batches of at most `max_texts` texts and
+/// [`BATCH_TOKENS`] tokens with padding (one text longer than that is a batch alone): texts
+/// of one length together, so that little of a batch is padding.
+fn length_batches(model: &dyn Embed, texts: Vec<String>, max_texts: usize) -> Vec<Vec<String>> {
+    let mut sized: Vec<(usize, String)> =
+        texts.into_iter().map(|t| (model.tokens(&t), t)).collect();
+    sized.sort_by_key(|(n, _)| *n);
+    let mut batches: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for (tokens, text) in sized {
+        // Sorted, so this text is the batch's longest.
+        let padded = tokens * (current.len() + 1);
+        if !current.is_empty() && (padded > BATCH_TOKENS || current.len() >= max_texts.max(1)) {
+            batches.push(std::mem::take(&mut current));
+        }
+        current.push(text);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
 }
 
 /// Vectors already computed, keyed by (model, text): a rebuild after a small edit embeds only
@@ -379,8 +464,17 @@ impl EmbeddingCache {
     }
 }
 
-/// Embeds `texts`, taking what it can from `cache` and computing the rest in batches.
-/// `progress(done, total)` is called after every batch.
+/// Most tokens in one indexing batch, padding included (a batch is padded to its longest
+/// text). Measured with ONNX Runtime alone on SciFact chunks of about 200 tokens
+/// (`scripts/embed-peak.py`, BENCHMARKS.md): small batches of texts of one length are fastest
+/// (the attention's working set stays in cache), 512 tokens within 4% of the best and shorter
+/// texts still batch (about 30 queries of 16 tokens per call).
+pub const BATCH_TOKENS: usize = 256;
+
+/// Embeds `texts`, taking what it can from `cache` and computing the rest: sorted by length,
+/// cut into batches of about [`BATCH_TOKENS`] tokens (`batch_size` texts at most), run on
+/// as many of the model's sessions at once as it has. `progress(done, total)` is called after
+/// every batch.
 pub fn embed_cached(
     model: &dyn Embed,
     cache: &mut EmbeddingCache,
@@ -388,7 +482,7 @@ pub fn embed_cached(
     batch_size: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Vec<f32>>, EmbedError> {
-    let mut missing: Vec<String> = {
+    let missing: Vec<String> = {
         let mut seen = std::collections::HashSet::new();
         texts
             .iter()
@@ -396,17 +490,41 @@ pub fn embed_cached(
             .cloned()
             .collect()
     };
-    // A batch is padded to its longest text: batching texts of similar length wastes less.
-    missing.sort_by_key(|t| t.len());
     let total = missing.len();
     progress(0, total);
-    let mut done = 0;
-    for batch in missing.chunks(batch_size.max(1)) {
-        let vectors = model.embed(batch, batch_size)?;
-        cache.insert_all(batch, &vectors)?;
-        done += batch.len();
-        progress(done, total);
-    }
+    let batches = length_batches(model, missing, batch_size);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let (sender, results) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| -> Result<(), EmbedError> {
+        for _ in 0..model.parallelism().min(batches.len()) {
+            let sender = sender.clone();
+            let (batches, next, failed) = (&batches, &next, &failed);
+            scope.spawn(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                while !failed.load(Relaxed) {
+                    let Some(batch) = batches.get(next.fetch_add(1, Relaxed)) else {
+                        break;
+                    };
+                    let result = model.embed(batch, batch.len());
+                    failed.fetch_or(result.is_err(), Relaxed);
+                    if sender.send((batch, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // The cache is written here, on one thread, as batches come back.
+        let mut done = 0;
+        for (batch, vectors) in results {
+            let vectors = vectors?;
+            cache.insert_all(batch, &vectors)?;
+            done += batch.len();
+            progress(done, total);
+        }
+        Ok(())
+    })?;
     texts
         .iter()
         .map(|t| {

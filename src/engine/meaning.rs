@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{blend, meaning_text, Engine, EngineError, QueryWord, Typed};
-use crate::embed::EmbedError;
+use crate::embed::{EmbedError, MAX_QUERY_TOKENS};
 
 impl Engine {
     /// The query's unit vector, from a small LRU cache when the same text was asked before.
@@ -82,13 +82,14 @@ impl Engine {
     /// model knows ("tricking", which the index would read as "tracking"), so the reading as
     /// typed keeps half the say. A half-typed last word is left as typed: which of its
     /// completions is meant is a guess the keyword leg can afford (it ranks them all) and an
-    /// embedding cannot.
+    /// embedding cannot. The model reads the first [`MAX_QUERY_TOKENS`] tokens of each.
     pub fn meaning_texts(&self, query: Typed<'_>) -> Vec<String> {
         self.meaning_texts_of(query.text, &self.words(query))
     }
 
     /// [`Engine::meaning_texts`] of a query whose words are already planned.
     pub(super) fn meaning_texts_of(&self, text: &str, words: &[QueryWord]) -> Vec<String> {
+        let text = self.model.within_tokens(text, MAX_QUERY_TOKENS);
         let corrected = meaning_text(text, words);
         if corrected == text {
             vec![corrected]

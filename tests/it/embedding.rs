@@ -160,3 +160,66 @@ fn queries_batched_across_requests_get_the_vectors_and_results_they_get_alone() 
         assert_eq!(ids(a), ids(b), "{q}");
     }
 }
+
+/// Indexing sorts texts by length, cuts them into token-budget batches and runs them on every
+/// session at once: each vector must still land on its own text, and equal what the text gets
+/// alone.
+#[test]
+fn indexing_batches_by_length_in_parallel_keep_each_vector_with_its_text() {
+    use landscape::embed::{embed_cached, EmbeddingCache};
+    let m = model();
+    assert!(m.parallelism() >= 1);
+    let word = |i: usize| ["cat", "market", "protein", "rain", "guitar", "orbit"][i % 6];
+    // Lengths from 3 to about 200 tokens, out of order, and one text twice.
+    let mut texts: Vec<String> = (0..40)
+        .map(|i| {
+            let n = (i * 37) % 160 + 1;
+            (0..n).map(|j| word(i + j)).collect::<Vec<_>>().join(" ") + &format!(" {i}")
+        })
+        .collect();
+    texts.push(texts[3].clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = EmbeddingCache::open(dir.path(), m.identity()).unwrap();
+    let mut calls = Vec::new();
+    let vectors = embed_cached(m.as_ref(), &mut cache, &texts, 8, &mut |done, total| {
+        calls.push((done, total))
+    })
+    .unwrap();
+    assert_eq!(vectors.len(), texts.len());
+    assert_eq!(
+        calls.last(),
+        Some(&(40, 40)),
+        "the duplicate is embedded once"
+    );
+    for (text, v) in texts.iter().zip(&vectors) {
+        let alone = m.embed(std::slice::from_ref(text), 1).unwrap().remove(0);
+        let cosine = dot(&alone, v);
+        assert!(cosine > 0.999, "{text:.40}: cosine {cosine}");
+    }
+}
+
+/// A query longer than the model reads for queries (a pasted paragraph) is embedded by its
+/// first `MAX_QUERY_TOKENS` tokens; a query within them is embedded whole.
+#[test]
+fn long_queries_are_embedded_by_their_start() {
+    use landscape::embed::MAX_QUERY_TOKENS;
+    let m = model();
+    let short = "how do diffusion models turn noise into images";
+    assert_eq!(m.within_tokens(short, MAX_QUERY_TOKENS), short);
+    let long = "Diffusion models learn to undo noise one small step at a time. ".repeat(12);
+    let start = m.within_tokens(&long, MAX_QUERY_TOKENS);
+    assert!(
+        long.starts_with(start) && start.len() < long.len(),
+        "{start}"
+    );
+    let tokens = m.token_counter().count(start);
+    assert!(
+        (MAX_QUERY_TOKENS - 4..=MAX_QUERY_TOKENS).contains(&tokens),
+        "{tokens} tokens: {start}"
+    );
+    // The engine's semantic leg reads the same start.
+    let site = crate::common::Site::zoo();
+    site.build();
+    let engine = site.engine();
+    assert_eq!(engine.meaning_texts(long.as_str().into())[0], start);
+}
