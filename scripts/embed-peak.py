@@ -39,6 +39,7 @@ default = sorted(glob.glob(os.path.join(ROOT, "index/eval/scifact/gen-*/chunks.j
 ap.add_argument("--chunks", default=default[-1] if default else None)
 ap.add_argument("--sample", type=int, default=1500)
 ap.add_argument("--shapes", default="", help="comma-separated shape names to run")
+ap.add_argument("--threads", default="", help="comma-separated thread layouts: 1, 2, 2x1")
 args = ap.parse_args()
 if not args.chunks:
     sys.exit("embed-peak: no chunks.json; build the SciFact evaluation index first")
@@ -107,6 +108,7 @@ shapes = {
     "sorted-16": fixed(by_len, 16),
     "sorted-32": fixed(by_len, 32),
     "sorted-64": fixed(by_len, 64),
+    "budget-256": budget(by_len, 256),
     "budget-512": budget(by_len, 512),
     "budget-1024": budget(by_len, 1024),
     "budget-2048": budget(by_len, 2048),
@@ -115,6 +117,7 @@ shapes = {
     "budget-16384": budget(by_len, 16384),
 }
 only = set(filter(None, args.shapes.split(",")))
+layouts = set(filter(None, args.threads.split(",")))
 real = sum(map(len, ids))
 print("| shape | threads | chunks/s | model tokens/s | padding |")
 print("|---|---|---:|---:|---:|")
@@ -124,7 +127,9 @@ for name, batches in shapes.items():
     if only and name not in only:
         continue
     for threads in ("1", "2", "2 x 1"):
-        if threads == "1" and name not in ("sorted-16", "budget-4096", "budget-8192"):
+        if layouts and threads.replace(" ", "") not in layouts:
+            continue
+        if not layouts and threads == "1" and name not in ("sorted-16", "budget-4096"):
             continue
         run(sessions[1], batches[0])  # warm
         started = time.perf_counter()
