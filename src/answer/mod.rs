@@ -465,6 +465,50 @@ fn resolve_cut<E>(
     Ok((x, y))
 }
 
+/// Both sides of a comparison, each by name, else by search, a name of two meanings decided by
+/// the question.
+fn resolve_pair<E>(
+    ctx: &Context<'_, E>,
+    question: &str,
+    left: &str,
+    right: &str,
+) -> Result<(Resolution, Resolution), E> {
+    Ok((
+        resolve_subject(ctx, question, left)?,
+        resolve_subject(ctx, question, right)?,
+    ))
+}
+
+/// The one concept a question is about, by name, else by search.
+fn resolve_subject<E>(
+    ctx: &Context<'_, E>,
+    question: &str,
+    subject: &str,
+) -> Result<Resolution, E> {
+    ctx.disambiguate(ctx.resolve(subject)?, question)
+}
+
+/// Runs only the name resolution an answer to `text` starts with, so that a `search` that
+/// records its texts learns every text the answer will search (the names no title or alias
+/// covers, and the question when a name has two meanings), at a fraction of the answer's cost:
+/// what they are never depends on what a search finds. The engine embeds them all in the
+/// query's own model call.
+pub fn lookups<E>(ctx: &Context<'_, E>, text: &str) -> Result<(), E> {
+    match question::parse(text) {
+        None => {}
+        Some(Question::Verdict { cuts, .. }) => {
+            resolve_cut(ctx, text, &cuts)?;
+        }
+        Some(Question::Comparison { left, right }) => {
+            resolve_pair(ctx, text, &left, &right)?;
+        }
+        Some(Question::Definition { subject } | Question::BuiltOn { subject }) => {
+            resolve_subject(ctx, text, &subject)?;
+        }
+    }
+    Ok(())
+}
+
 fn verdict<E>(
     ctx: &Context<'_, E>,
     question: &str,
@@ -681,8 +725,7 @@ fn comparison<E>(
     left: &str,
     right: &str,
 ) -> Result<Answer, E> {
-    let rl = ctx.disambiguate(ctx.resolve(left)?, question)?;
-    let rr = ctx.disambiguate(ctx.resolve(right)?, question)?;
+    let (rl, rr) = resolve_pair(ctx, question, left, right)?;
     let resolutions = vec![rl.clone(), rr.clone()];
     let (Some(l), Some(r)) = (rl.concept.clone(), rr.concept.clone()) else {
         return Ok(unresolved(
@@ -729,7 +772,7 @@ fn comparison<E>(
 }
 
 fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<Option<Answer>, E> {
-    let r = ctx.disambiguate(ctx.resolve(subject)?, question)?;
+    let r = resolve_subject(ctx, question, subject)?;
     let Some(id) = r.concept.clone() else {
         // "What is the weather" is a question, but not about a concept: no answer, just results.
         return Ok(None);
@@ -747,7 +790,7 @@ fn definition<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<
 
 /// "What is X built on?": each thing X or one of its kinds is built on or uses, with the path.
 fn built_on<E>(ctx: &Context<'_, E>, question: &str, subject: &str) -> Result<Option<Answer>, E> {
-    let r = ctx.disambiguate(ctx.resolve(subject)?, question)?;
+    let r = resolve_subject(ctx, question, subject)?;
     let Some(id) = r.concept.clone() else {
         return Ok(None);
     };

@@ -5,11 +5,10 @@
 //! A name no title or alias covers ("translation software") is searched in the hybrid index,
 //! and the question itself is searched when a name has two meanings. Each such search used to
 //! embed its text alone: a verdict question cost up to three model calls. Now the answer is
-//! first worked out without searching, which tells which texts it would search (the name
-//! lookups do not depend on search results). When there are none, that answer is final;
-//! otherwise those texts are embedded together with the query's own texts in one model call
-//! and the answer is worked out again with their vectors. The question's vector is the
-//! query's own.
+//! planned: only its name resolution runs ([`answer::lookups`]), with a search that writes down
+//! its texts (which texts an answer searches never depends on what a search finds). Those
+//! texts are embedded together with the query's own in one model call, and the answer is then
+//! worked out with their vectors. The question's vector is the query's own.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,8 +28,9 @@ enum Lookup<'a> {
     Off,
     /// Keyword search only: the engine has no vectors.
     Keyword,
-    /// Write down each text the answer would search and find nothing.
-    Record(&'a RefCell<Vec<String>>),
+    /// Only resolve the names ([`answer::lookups`]), writing down each text that would be
+    /// searched.
+    Plan(&'a RefCell<Vec<String>>),
     /// Hybrid search with these vectors, embedded beforehand.
     Vectors(&'a HashMap<String, Arc<Vec<f32>>>),
 }
@@ -63,15 +63,21 @@ impl Engine {
         use_model: bool,
         own: &[String],
     ) -> Result<Answered, EngineError> {
-        let recorded = RefCell::new(Vec::new());
-        let lookup = match (use_model, &self.vectors) {
-            (false, _) => Lookup::Off,
-            (true, None) => Lookup::Keyword,
-            (true, Some(_)) => Lookup::Record(&recorded),
+        let mut searched = match (use_model, &self.vectors) {
+            (false, _) => return self.answer_without_search(question, explain, own),
+            (true, None) => {
+                let answer = self.answer_by(question, explain, Lookup::Keyword)?;
+                return Ok(Answered {
+                    answer,
+                    own: Vec::new(),
+                });
+            }
+            (true, Some(_)) => {
+                let recorded = RefCell::new(Vec::new());
+                self.answer_by(question, explain, Lookup::Plan(&recorded))?;
+                recorded.into_inner()
+            }
         };
-        let first = self.answer_by(question, explain, lookup)?;
-        let mut searched = recorded.into_inner();
-        let needs_search = !searched.is_empty();
         // The question's vector is the query's own when the query embeds.
         let mut seen = std::collections::HashSet::new();
         searched.retain(|text| {
@@ -84,12 +90,6 @@ impl Engine {
             self.query_vectors(&texts)?
         };
         let theirs = vectors.split_off(own.len());
-        if !needs_search {
-            return Ok(Answered {
-                answer: first,
-                own: vectors,
-            });
-        }
         let mut by_text: HashMap<String, Arc<Vec<f32>>> =
             searched.into_iter().zip(theirs).collect();
         if !vectors.is_empty() {
@@ -99,6 +99,24 @@ impl Engine {
         Ok(Answered {
             answer,
             own: vectors,
+        })
+    }
+
+    /// The answer by names only, and the query's own vectors.
+    fn answer_without_search(
+        &self,
+        question: &QueryText,
+        explain: bool,
+        own: &[String],
+    ) -> Result<Answered, EngineError> {
+        let own = if own.is_empty() {
+            Vec::new()
+        } else {
+            self.query_vectors(own)?
+        };
+        Ok(Answered {
+            answer: self.answer_by(question, explain, Lookup::Off)?,
+            own,
         })
     }
 
@@ -115,7 +133,7 @@ impl Engine {
         let search = |text: &str| -> Result<Vec<Found>, EngineError> {
             let vector = match &lookup {
                 Lookup::Off | Lookup::Keyword => None,
-                Lookup::Record(texts) => {
+                Lookup::Plan(texts) => {
                     texts.borrow_mut().push(text.to_string());
                     return Ok(Vec::new());
                 }
@@ -159,6 +177,10 @@ impl Engine {
                 _ => Some(&search),
             },
         };
+        if let Lookup::Plan(_) = lookup {
+            answer::lookups(&context, question.as_str())?;
+            return Ok(None);
+        }
         answer::answer(&context, question.as_str(), explain)
     }
 }
