@@ -2,7 +2,7 @@
 //! collection the relevance targets are set on, large enough for the HNSW walk to matter.
 //!
 //! `cargo bench --bench scifact` reuses the index `landscape eval --dataset
-//! ../shared/datasets/scifact` builds under `index/eval/scifact` (or builds it, about nine
+//! ../shared/datasets/scifact` builds under `index/eval/scifact` (or builds it, about 3.5
 //! minutes). Set `LANDSCAPE_SCIFACT` to read the collection from elsewhere. Query vectors come
 //! from the embedding cache: the numbers are ranking only, as a search with a cached vector.
 
