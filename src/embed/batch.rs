@@ -8,9 +8,9 @@
 //! into one call. There is no timer: an idle worker takes a lone query at once, and under load
 //! a batch is what arrived while the previous calls ran, so a text waits at most for one call
 //! ahead of it. Measured (BENCHMARKS.md, "Served path"): at 8 connections the calls average
-//! about two texts; ONNX Runtime alone embeds 9-token questions at about 370/s one at a time
-//! and 690/s in batches of 8, and beyond 8 a batch gains little while every text in it waits
-//! for the longest. A wait for more texts would add its length to every lone query and gain
+//! 1.5 texts for questions and 2 for claims; ONNX Runtime alone embeds 9-token questions at
+//! about 370/s one at a time and 690/s in batches of 8, and beyond 8 a batch gains little
+//! while every text in it waits for the longest. A wait for more texts would add its length to every lone query and gain
 //! nothing under load, where the queue already fills while the model runs.
 
 use std::sync::mpsc::{sync_channel, SyncSender};
