@@ -223,3 +223,45 @@ fn long_queries_are_embedded_by_their_start() {
     let engine = site.engine();
     assert_eq!(engine.meaning_texts(long.as_str().into())[0], start);
 }
+
+/// `landscape embed` gives a client the vectors this model gives its texts (what `POST
+/// /search` takes as `vector`), in the order read; a line without a text names its file and
+/// line.
+#[test]
+fn the_embed_command_prints_each_texts_vector() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("texts.jsonl");
+    std::fs::write(&file, "what is a cat\n\n{\"query\": \"a dog\"}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .arg("embed")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["text"], "what is a cat");
+    assert_eq!(lines[1]["text"], "a dog");
+    let m = model();
+    let own = m.embed(&["a dog".to_string()], 1).unwrap().remove(0);
+    let printed: Vec<f32> = serde_json::from_value(lines[1]["vector"].clone()).unwrap();
+    assert!(dot(&own, &printed) > 0.9999);
+
+    std::fs::write(&file, "fine\n{\"other\": 1}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+        .arg("embed")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("texts.jsonl:2"), "{stderr}");
+}
