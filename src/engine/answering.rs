@@ -64,7 +64,7 @@ impl Engine {
         own: &[String],
     ) -> Result<Answered, EngineError> {
         let mut searched = match (use_model, &self.vectors) {
-            (false, _) => return self.answer_without_search(question, explain, own),
+            (false, _) => Vec::new(),
             (true, None) => {
                 let answer = self.answer_by(question, explain, Lookup::Keyword)?;
                 return Ok(Answered {
@@ -95,28 +95,14 @@ impl Engine {
         if !vectors.is_empty() {
             by_text.insert(question.as_str().to_string(), blended(&vectors));
         }
-        let answer = self.answer_by(question, explain, Lookup::Vectors(&by_text))?;
+        let lookup = match use_model {
+            true => Lookup::Vectors(&by_text),
+            false => Lookup::Off,
+        };
+        let answer = self.answer_by(question, explain, lookup)?;
         Ok(Answered {
             answer,
             own: vectors,
-        })
-    }
-
-    /// The answer by names only, and the query's own vectors.
-    fn answer_without_search(
-        &self,
-        question: &QueryText,
-        explain: bool,
-        own: &[String],
-    ) -> Result<Answered, EngineError> {
-        let own = if own.is_empty() {
-            Vec::new()
-        } else {
-            self.query_vectors(own)?
-        };
-        Ok(Answered {
-            answer: self.answer_by(question, explain, Lookup::Off)?,
-            own,
         })
     }
 

@@ -179,3 +179,21 @@ pub fn build_with(corpus: &Path, store: &Store, options: &BuildOptions) -> Build
 pub fn ids(response: &landscape::engine::SearchResponse) -> Vec<&str> {
     response.results.iter().map(|r| r.id.as_str()).collect()
 }
+
+/// Sends one request through a router (axum's `oneshot`, no socket): its status and its JSON
+/// body (`Null` when the body is not JSON).
+pub async fn send_json(
+    router: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}

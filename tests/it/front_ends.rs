@@ -33,18 +33,7 @@ fn engine() -> Arc<Engine> {
 }
 
 async fn call(request: Request<Body>) -> (StatusCode, Value) {
-    let response = landscape::http::router(engine())
-        .oneshot(request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    crate::common::send_json(&landscape::http::router(engine()), request).await
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {

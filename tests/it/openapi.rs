@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 use landscape::http::{openapi, served_routes};
 
@@ -28,19 +27,8 @@ async fn send(app: &axum::Router, method: Method, uri: &str, body: Option<Value>
         }
         None => Body::empty(),
     };
-    let response = app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, json) = crate::common::send_json(app, request.body(body).unwrap()).await;
+    (status.as_u16(), json)
 }
 
 const TEST_KEY: &str = "openapi-test-key";

@@ -83,20 +83,7 @@ impl App {
             }
             None => Body::empty(),
         };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-            .await
-            .unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        crate::common::send_json(&self.router, request.body(body).unwrap()).await
     }
 
     /// A write with the key and `wait=true` that must succeed: its task.
