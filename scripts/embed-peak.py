@@ -10,7 +10,8 @@ venv kept in the model cache.
 Shapes: batches in the order given (what an unsorted build sees), sorted by length, and with a
 token budget (a batch takes texts until its padded size, longest length x count, would pass
 the budget); intra-op threads 1 and 2, and two sessions of one thread side by side.
-Prints chunks/s, model tokens/s and the share of padding per shape.
+Prints chunks/s, model tokens/s and the share of padding per shape. `--query-lengths`
+instead prints the CPU one call of one text costs per token length (one thread).
 """
 import argparse, glob, json, os, random, subprocess, sys, threading, time
 
@@ -40,7 +41,27 @@ ap.add_argument("--chunks", default=default[-1] if default else None)
 ap.add_argument("--sample", type=int, default=1500)
 ap.add_argument("--shapes", default="", help="comma-separated shape names to run")
 ap.add_argument("--threads", default="", help="comma-separated thread layouts: 1, 2, 2x1")
+ap.add_argument("--query-lengths", action="store_true",
+                help="only the CPU of one call of one text per token length, one thread")
 args = ap.parse_args()
+if args.query_lengths:
+    # What one query costs the model by its length (MAX_QUERY_TOKENS is chosen from this).
+    o = ort.SessionOptions()
+    o.intra_op_num_threads = 1
+    sess = ort.InferenceSession(os.path.join(CACHE, "model", "model.onnx"), o,
+                                providers=["CPUExecutionProvider"])
+    print("| tokens | CPU ms per call |\n|---:|---:|")
+    for n in [8, 16, 24, 32, 48, 64, 128, 256]:
+        ids = np.full((1, n), 1000, dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.zeros_like(ids)}
+        for _ in range(3):
+            sess.run(None, feed)
+        started = time.process_time()
+        for _ in range(50):
+            sess.run(None, feed)
+        print(f"| {n} | {(time.process_time() - started) / 50 * 1000:.2f} |")
+    sys.exit(0)
 if not args.chunks:
     sys.exit("embed-peak: no chunks.json; build the SciFact evaluation index first")
 
