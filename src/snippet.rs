@@ -2,13 +2,15 @@
 //!
 //! Highlighting uses the keyword analyzer (stemmed, lower-cased), so "generative" in a query
 //! lights up "Generative" and "generation" alike, whichever leg found the chunk.
+//!
+//! A chunk is analysed once ([`AnalysedText`]: its distinct words, and where each word of its
+//! text stands); every later passage of it is a scan of those positions. Running the stemmer
+//! over the result chunks again for each query was most of a keyword search's CPU. The window
+//! chosen is the one tantivy's `SnippetGenerator` chooses (a test compares them).
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Serialize;
-use tantivy::schema::Field;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::keyword::{query_terms, Language};
@@ -43,15 +45,21 @@ pub struct TermSet(Box<[u64]>);
 
 impl TermSet {
     pub fn of(analyzer: &TextAnalyzer, text: &str) -> TermSet {
-        let mut analyzer = analyzer.clone();
-        let mut stream = analyzer.token_stream(text);
         let mut hashes = Vec::new();
-        while let Some(token) = stream.next() {
-            hashes.push(term_hash(&token.text));
-        }
+        each_token(analyzer, text, |term, _| hashes.push(term_hash(term)));
+        TermSet::from_hashes(hashes)
+    }
+
+    fn from_hashes(mut hashes: Vec<u64>) -> TermSet {
         hashes.sort_unstable();
         hashes.dedup();
         TermSet(hashes.into())
+    }
+
+    /// Where this hash stands in the set: the number a word's positions carry.
+    fn position(&self, hash: u64) -> Option<u32> {
+        let at = self.0.binary_search(&hash).ok()?;
+        u32::try_from(at).ok()
     }
 
     fn contains(&self, hash: u64) -> bool {
@@ -64,6 +72,66 @@ impl TermSet {
     }
 }
 
+/// One word of a text: which of the text's distinct words it is, and its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot {
+    /// Index into the text's [`TermSet`].
+    term: u32,
+    from: u32,
+    to: u32,
+}
+
+/// A chunk as the highlighter needs it: the words of its heading and text (for counting the
+/// query words it holds) and where each word of its text stands (for cutting its passage).
+/// Twelve bytes per word of text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalysedText {
+    terms: TermSet,
+    spots: Box<[Spot]>,
+}
+
+impl AnalysedText {
+    /// `heading`'s words count as the chunk's, but passages are cut from `text` alone.
+    pub fn of(analyzer: &TextAnalyzer, heading: &str, text: &str) -> AnalysedText {
+        let mut hashes = Vec::new();
+        each_token(analyzer, heading, |term, _| hashes.push(term_hash(term)));
+        let mut words = Vec::new();
+        // Offsets are kept in 32 bits: a text longer than 4 GiB gets no positions, and its
+        // passage is its opening.
+        let fits = u32::try_from(text.len()).is_ok();
+        each_token(analyzer, text, |term, bytes| {
+            let hash = term_hash(term);
+            hashes.push(hash);
+            if fits {
+                words.push((hash, bytes.start as u32, bytes.end as u32));
+            }
+        });
+        let terms = TermSet::from_hashes(hashes);
+        let spots = words
+            .into_iter()
+            .filter_map(|(hash, from, to)| {
+                let term = terms.position(hash)?;
+                Some(Spot { term, from, to })
+            })
+            .collect();
+        AnalysedText { terms, spots }
+    }
+
+    /// The distinct words of the heading and text.
+    pub fn terms(&self) -> &TermSet {
+        &self.terms
+    }
+}
+
+/// Calls `each` with every analysed token of `text` and its byte range.
+fn each_token(analyzer: &TextAnalyzer, text: &str, mut each: impl FnMut(&str, Range<usize>)) {
+    let mut analyzer = analyzer.clone();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        each(&token.text, token.offset_from..token.offset_to);
+    }
+}
+
 fn term_hash(term: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = rustc_hash::FxHasher::default();
@@ -71,9 +139,59 @@ fn term_hash(term: &str) -> u64 {
     hasher.finish()
 }
 
+/// The window a passage is cut from: bytes `start..stop` of the text, spots `first..end`.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: usize,
+    stop: usize,
+    score: usize,
+    first: usize,
+    end: usize,
+}
+
+/// The window with most query words, the earliest among equals. As tantivy's
+/// `SnippetGenerator` does, the text is cut into consecutive windows: one opens at the first
+/// word and takes words while they end within `max` bytes of its start; the word that does
+/// not fit opens the next window.
+fn best_window(spots: &[Spot], hit: impl Fn(u32) -> bool, max: usize) -> Option<Window> {
+    let mut best: Option<Window> = None;
+    let mut window = Window {
+        start: 0,
+        stop: 0,
+        score: 0,
+        first: 0,
+        end: 0,
+    };
+    let better = |w: &Window, best: &Option<Window>| w.score > best.map_or(0, |b| b.score);
+    for (i, spot) in spots.iter().enumerate() {
+        let (from, to) = (spot.from as usize, spot.to as usize);
+        if to - window.start > max {
+            if better(&window, &best) {
+                best = Some(window);
+            }
+            window = Window {
+                start: from,
+                stop: from,
+                score: 0,
+                first: i,
+                end: i,
+            };
+        }
+        window.stop = to;
+        window.end = i + 1;
+        if hit(spot.term) {
+            window.score += 1;
+        }
+    }
+    if better(&window, &best) {
+        best = Some(window);
+    }
+    best
+}
+
 /// Builds passages for one query.
 pub struct Highlighter {
-    generator: SnippetGenerator,
+    analyzer: TextAnalyzer,
     /// The query's distinct words, hashed as in [`TermSet`].
     term_hashes: Vec<u64>,
 }
@@ -90,16 +208,11 @@ impl Highlighter {
         analyzer: &TextAnalyzer,
         terms: impl IntoIterator<Item = String>,
     ) -> Highlighter {
-        let terms: BTreeMap<String, f32> = terms.into_iter().map(|t| (t, 1.0)).collect();
-        let term_hashes = terms.keys().map(|t| term_hash(t)).collect();
-        let generator = SnippetGenerator::new(
-            terms,
-            analyzer.clone(),
-            Field::from_field_id(0),
-            PASSAGE_CHARS,
-        );
+        let mut term_hashes: Vec<u64> = terms.into_iter().map(|t| term_hash(&t)).collect();
+        term_hashes.sort_unstable();
+        term_hashes.dedup();
         Highlighter {
-            generator,
+            analyzer: analyzer.clone(),
             term_hashes,
         }
     }
@@ -121,40 +234,69 @@ impl Highlighter {
 
     /// The best-matching window of `text`; its opening when no query word occurs in it.
     pub fn passage(&self, text: &str) -> Passage {
-        let mut snippet = self.generator.snippet(text);
-        if snippet.is_empty() {
+        self.passage_of(text, &AnalysedText::of(&self.analyzer, "", text))
+    }
+
+    /// [`Highlighter::passage`] of a text already analysed: `words` must be `text`'s.
+    pub fn passage_of(&self, text: &str, words: &AnalysedText) -> Passage {
+        let wanted: Vec<u32> = self
+            .term_hashes
+            .iter()
+            .filter_map(|&h| words.terms.position(h))
+            .collect();
+        let window = best_window(&words.spots, |t| wanted.contains(&t), PASSAGE_CHARS);
+        // `words` not of `text` (a caller's mistake) must not panic a request: show the opening.
+        let fits = |w: &Window| text.is_char_boundary(w.start) && text.is_char_boundary(w.stop);
+        let Some(window) = window.filter(fits) else {
             let text = opening(text, PASSAGE_CHARS);
             return Passage {
                 html: escape(&text),
                 text,
                 highlights: Vec::new(),
             };
-        }
-        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        };
         // Ellipses say that the passage is cut out of a longer text.
-        let range = snippet.fragment_range();
         let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
-        let before = if has_words(&text[..range.start]) {
+        let before = if has_words(&text[..window.start]) {
             "…"
         } else {
             ""
         };
-        let tail = &text[range.end..];
-        // A fragment stops at its last word: keep the closing punctuation, mark a real cut.
+        let tail = &text[window.stop..];
+        // A window stops at its last word: keep the closing punctuation, mark a real cut.
         let after = if has_words(tail) {
             "…"
         } else {
             tail.trim_end()
         };
-        Passage {
-            text: format!("{before}{}{after}", snippet.fragment()),
-            highlights: snippet
-                .highlighted()
-                .iter()
-                .map(|r| r.start + before.len()..r.end + before.len())
-                .collect(),
-            html: format!("{before}{}{}", snippet.to_html(), escape(after)),
+        let mut passage = Passage {
+            text: String::with_capacity(window.stop - window.start + 8),
+            highlights: Vec::new(),
+            html: String::with_capacity(window.stop - window.start + 64),
+        };
+        passage.text.push_str(before);
+        passage.html.push_str(before);
+        let mut written = window.start;
+        for spot in &words.spots[window.first..window.end] {
+            if !wanted.contains(&spot.term) {
+                continue;
+            }
+            let (from, to) = (spot.from as usize, spot.to as usize);
+            passage.text.push_str(&text[written..to]);
+            passage
+                .highlights
+                .push(before.len() + from - window.start..before.len() + to - window.start);
+            escape_into(&mut passage.html, &text[written..from]);
+            passage.html.push_str("<mark>");
+            escape_into(&mut passage.html, &text[from..to]);
+            passage.html.push_str("</mark>");
+            written = to;
         }
+        passage.text.push_str(&text[written..window.stop]);
+        passage.text.push_str(after);
+        escape_into(&mut passage.html, &text[written..window.stop]);
+        escape_into(&mut passage.html, after);
+        passage
     }
 }
 
@@ -184,10 +326,29 @@ fn opening(text: &str, max: usize) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut html = String::with_capacity(text.len() + 16);
+    escape_into(&mut html, text);
+    html
+}
+
+/// Appends `text` with the five characters that HTML reads as markup replaced by entities (the
+/// ones tantivy's snippets replace).
+fn escape_into(html: &mut String, text: &str) {
+    let mut written = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#x27;",
+            _ => continue,
+        };
+        html.push_str(&text[written..i]);
+        html.push_str(entity);
+        written = i + 1;
+    }
+    html.push_str(&text[written..]);
 }
 
 #[cfg(test)]
@@ -250,5 +411,110 @@ mod tests {
         ] {
             assert_eq!(h.matches_in(&TermSet::of(&a, text)), words, "{text}");
         }
+    }
+
+    /// The passage tantivy's `SnippetGenerator` gives, as this module made it before it kept
+    /// each chunk's analysed words: the reference for the window and highlights.
+    fn tantivy_passage(analyzer: &TextAnalyzer, terms: &[String], text: &str) -> Passage {
+        use tantivy::schema::Field;
+        use tantivy::snippet::SnippetGenerator;
+        let terms = terms.iter().map(|t| (t.clone(), 1.0)).collect();
+        let generator = SnippetGenerator::new(
+            terms,
+            analyzer.clone(),
+            Field::from_field_id(0),
+            PASSAGE_CHARS,
+        );
+        let mut snippet = generator.snippet(text);
+        if snippet.is_empty() {
+            let text = opening(text, PASSAGE_CHARS);
+            return Passage {
+                html: escape(&text),
+                text,
+                highlights: Vec::new(),
+            };
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        let range = snippet.fragment_range();
+        let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
+        let before = if has_words(&text[..range.start]) {
+            "…"
+        } else {
+            ""
+        };
+        let tail = &text[range.end..];
+        let after = if has_words(tail) {
+            "…"
+        } else {
+            tail.trim_end()
+        };
+        Passage {
+            text: format!("{before}{}{after}", snippet.fragment()),
+            highlights: snippet
+                .highlighted()
+                .iter()
+                .map(|r| r.start + before.len()..r.end + before.len())
+                .collect(),
+            html: format!("{before}{}{}", snippet.to_html(), escape(after)),
+        }
+    }
+
+    #[test]
+    fn passages_from_kept_words_are_tantivys_snippets() {
+        let a = analyzer(Language::English);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut texts = Vec::new();
+        for folder in ["concepts", "comparisons"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(folder))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            for file in files.iter().step_by(7) {
+                let page = std::fs::read_to_string(file).unwrap();
+                // Whole pages (many windows), and paragraphs (one or two).
+                texts.extend(page.split("\n\n").map(str::to_string));
+                texts.push(page);
+            }
+        }
+        texts
+            .push("Tokens & <tags> with \"quotes\" and it's ünïcode: naïve café attention.".into());
+        let dev = std::fs::read_to_string(root.join("queries/dev.jsonl")).unwrap();
+        let queries: Vec<String> = dev
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| Some(v["query"].as_str()?.to_string()))
+            .chain(["attention".to_string(), "the model's tokens".to_string()])
+            .collect();
+        assert!(texts.len() > 100 && queries.len() > 40);
+        let mut highlighted = 0;
+        for query in &queries {
+            let terms = query_terms(&a, Language::English, query);
+            let h = Highlighter::for_terms(&a, terms.clone());
+            for text in &texts {
+                let words = AnalysedText::of(&a, "A heading", text);
+                let ours = h.passage_of(text, &words);
+                assert_eq!(
+                    ours,
+                    tantivy_passage(&a, &terms, text),
+                    "{query:?} in {text:?}"
+                );
+                highlighted += usize::from(!ours.highlights.is_empty());
+            }
+        }
+        assert!(
+            highlighted > 1000,
+            "the comparison covers highlighted passages: {highlighted}"
+        );
+    }
+
+    #[test]
+    fn a_heading_counts_for_matches_but_is_not_cut_from() {
+        let a = analyzer(Language::English);
+        let h = Highlighter::new(&a, "zebra stripes");
+        let words = AnalysedText::of(&a, "Zebra", "Its stripes are black.");
+        assert_eq!(h.matches_in(words.terms()), 2);
+        let p = h.passage_of("Its stripes are black.", &words);
+        assert_eq!(p.html, "Its <mark>stripes</mark> are black.");
     }
 }

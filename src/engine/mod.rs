@@ -26,7 +26,7 @@ pub use crate::request::{Mode, QueryText, RequestDefaults, SearchRequest};
 use crate::retrieve::{
     ChunkSet, KeywordQuery, KeywordRetriever, LegHit, QueryWord, RetrieveError, VectorRetriever,
 };
-use crate::snippet::{Highlighter, TermSet};
+use crate::snippet::{AnalysedText, Highlighter, Passage, TermSet};
 use crate::spelling::Spelling;
 use crate::store::{self, Store, StoreError, CHUNKS_FILE, KEYWORD_DIR, PAGES_FILE};
 use crate::vector::{VectorError, VectorIndex};
@@ -446,9 +446,9 @@ pub struct Engine {
     names: NameIndex,
     /// Filterable metadata fields and how many pages have each.
     filter_fields: BTreeMap<String, usize>,
-    /// Each chunk's words (section heading and text), analysed on first use, for choosing
-    /// passages.
-    chunk_terms: Vec<OnceLock<TermSet>>,
+    /// Each chunk's words (section heading and text) and their places, analysed on first
+    /// use, for choosing and cutting passages.
+    chunk_terms: Vec<OnceLock<AnalysedText>>,
     /// Whether any page takes part in the concept layer: without one no question is answered.
     has_concepts: bool,
 }
@@ -697,7 +697,7 @@ impl Engine {
             ) else {
                 continue;
             };
-            let passage = highlighter.passage(&chunk.text);
+            let passage = self.passage(&highlighter, chunk_id as usize);
             let (ancestry, breadcrumbs, related) = self.links(page);
             let url = page.url.as_ref().map(|url| match chunk.anchor.as_str() {
                 "" => url.clone(),
@@ -756,7 +756,11 @@ impl Engine {
                 &format!("{}\n{}", page.title, page.aliases.join("\n")),
             );
             let sets: Vec<&TermSet> = std::iter::once(&names)
-                .chain(range.clone().filter_map(|c| self.terms_of(c)))
+                .chain(
+                    range
+                        .clone()
+                        .filter_map(|c| self.terms_of(c).map(AnalysedText::terms)),
+                )
                 .collect();
             let found = words
                 .iter()
@@ -771,11 +775,20 @@ impl Engine {
     }
 
     /// A chunk's words (section heading and text), analysed on first use.
-    fn terms_of(&self, chunk: usize) -> Option<&TermSet> {
+    fn terms_of(&self, chunk: usize) -> Option<&AnalysedText> {
         let (text, terms) = (self.chunks.get(chunk)?, self.chunk_terms.get(chunk)?);
-        Some(terms.get_or_init(|| {
-            TermSet::of(&self.analyzer, &format!("{}\n{}", text.section, text.text))
-        }))
+        Some(terms.get_or_init(|| AnalysedText::of(&self.analyzer, &text.section, &text.text)))
+    }
+
+    /// A chunk's passage for this query.
+    fn passage(&self, highlighter: &Highlighter, chunk: usize) -> Passage {
+        let Some(text) = self.chunks.get(chunk) else {
+            return highlighter.passage("");
+        };
+        match self.terms_of(chunk) {
+            Some(words) => highlighter.passage_of(&text.text, words),
+            None => highlighter.passage(&text.text),
+        }
     }
 
     /// A result page's place in the graph: its ancestry (ids, and with titles) and its typed
@@ -820,7 +833,10 @@ impl Engine {
         let Some(range) = self.page_chunks.get(&hit.page) else {
             return vec![hit.best.chunk];
         };
-        let words = |c: usize| self.terms_of(c).map_or(0, |t| highlighter.matches_in(t));
+        let words = |c: usize| {
+            self.terms_of(c)
+                .map_or(0, |t| highlighter.matches_in(t.terms()))
+        };
         let candidates: Vec<&LegHit> = semantic
             .iter()
             .filter(|h| range.contains(&(h.chunk as usize)))
@@ -864,9 +880,9 @@ impl Engine {
         first_html: &str,
     ) -> Vec<MatchedSection> {
         let mut sections: Vec<MatchedSection> = Vec::new();
-        for (i, chunk) in ranked
+        for (i, (id, chunk)) in ranked
             .iter()
-            .filter_map(|&c| self.chunks.get(c as usize))
+            .filter_map(|&c| Some((c as usize, self.chunks.get(c as usize)?)))
             .enumerate()
         {
             if sections.len() == MAX_SECTIONS {
@@ -883,7 +899,7 @@ impl Engine {
                 anchor: chunk.anchor.clone(),
                 passage_html: match i {
                     0 => first_html.to_string(),
-                    _ => highlighter.passage(&chunk.text).html,
+                    _ => self.passage(highlighter, id).html,
                 },
             });
         }
