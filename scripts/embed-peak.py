@@ -11,7 +11,8 @@ Shapes: batches in the order given (what an unsorted build sees), sorted by leng
 token budget (a batch takes texts until its padded size, longest length x count, would pass
 the budget); intra-op threads 1 and 2, and two sessions of one thread side by side.
 Prints chunks/s, model tokens/s and the share of padding per shape. `--query-lengths`
-instead prints the CPU one call of one text costs per token length (one thread).
+instead prints the CPU one call of one text costs per token length (one thread), and
+`--batch-sizes` the CPU per text of one call by batch size (one thread).
 """
 import argparse, glob, json, os, random, subprocess, sys, threading, time
 
@@ -43,7 +44,29 @@ ap.add_argument("--shapes", default="", help="comma-separated shape names to run
 ap.add_argument("--threads", default="", help="comma-separated thread layouts: 1, 2, 2x1")
 ap.add_argument("--query-lengths", action="store_true",
                 help="only the CPU of one call of one text per token length, one thread")
+ap.add_argument("--batch-sizes", action="store_true",
+                help="only the CPU per text of one call by batch size (10-token texts), one thread")
 args = ap.parse_args()
+if args.batch_sizes:
+    # What batching queries saves (embed/batch.rs, http::RUNNING_PER_CORE are chosen from this).
+    o = ort.SessionOptions()
+    o.intra_op_num_threads = 1
+    sess = ort.InferenceSession(os.path.join(CACHE, "model", "model.onnx"), o,
+                                providers=["CPUExecutionProvider"])
+    print("| tokens | batch | CPU ms per text |\n|---:|---:|---:|")
+    for n in [10, 20]:
+        for b in [1, 2, 4, 8, 16]:
+            ids = np.full((b, n), 1000, dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.zeros_like(ids)}
+            for _ in range(3):
+                sess.run(None, feed)
+            runs = max(10, 200 // b)
+            started = time.process_time()
+            for _ in range(runs):
+                sess.run(None, feed)
+            print(f"| {n} | {b} | {(time.process_time() - started) / runs / b * 1000:.2f} |")
+    sys.exit(0)
 if args.query_lengths:
     # What one query costs the model by its length (MAX_QUERY_TOKENS is chosen from this).
     o = ort.SessionOptions()

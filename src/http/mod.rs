@@ -148,8 +148,12 @@ pub struct HttpOptions {
     pub search_key: Option<Arc<str>>,
 }
 
-/// Engine work running per core: the work is CPU-bound, so more would only share the cores.
-pub const RUNNING_PER_CORE: usize = 2;
+/// Engine work running per core. A hybrid search spends most of its time waiting for its turn
+/// in a batched model call, using no CPU, and the batch can only hold the searches let in: at
+/// 2 per core the model calls averaged 1.6 texts at 8 connections and 390 to 480 hybrid
+/// searches/s; at 4 per core 2.8 texts, 511 to 561/s, with less CPU per search
+/// (`scripts/served-load`, BENCHMARKS.md "Served path").
+pub const RUNNING_PER_CORE: usize = 4;
 /// Engine work waiting per core: a hybrid search costs about 10 ms of a core, so a full queue
 /// is about a third of a second of work; beyond it a caller is better told to retry.
 pub const WAITING_PER_CORE: usize = 64;
