@@ -25,6 +25,52 @@ use super::{Embed, EmbedError, ModelIdentity};
 /// Most query texts in one model call.
 pub const MAX_BATCH: usize = 8;
 
+/// What a thread does around its wait for a batched model call. The HTTP layer gives back
+/// its CPU slot meanwhile: a search waiting for the model uses no CPU, and a batch can only
+/// hold the searches that reached the queue, so slots held while waiting kept the batches at
+/// 1.5 texts (BENCHMARKS.md, "Served path").
+pub trait ModelWait {
+    /// The thread is about to wait for the model.
+    fn waiting(&mut self);
+    /// The model answered; the thread goes on with CPU work.
+    fn resumed(&mut self);
+}
+
+thread_local! {
+    static MODEL_WAIT: std::cell::RefCell<Option<Box<dyn ModelWait>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `work` with `hook` told of every wait for a batched model call on this thread. The
+/// hook is dropped when `work` ends, even by a panic, so a thread reused for other work
+/// never keeps it (nor what it holds).
+pub fn with_model_wait<R>(hook: Box<dyn ModelWait>, work: impl FnOnce() -> R) -> R {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            let hook = MODEL_WAIT.with(|h| h.borrow_mut().take());
+            drop(hook);
+        }
+    }
+    MODEL_WAIT.with(|h| *h.borrow_mut() = Some(hook));
+    let _clear = Clear;
+    work()
+}
+
+/// `wait`, with this thread's [`ModelWait`] hook (if any) told before and after.
+fn around_wait<R>(wait: impl FnOnce() -> R) -> R {
+    let mut hook = MODEL_WAIT.with(|h| h.borrow_mut().take());
+    if let Some(hook) = hook.as_mut() {
+        hook.waiting();
+    }
+    let result = wait();
+    if let Some(mut hook) = hook {
+        hook.resumed();
+        MODEL_WAIT.with(|h| *h.borrow_mut() = Some(hook));
+    }
+    result
+}
+
 struct Job {
     text: String,
     reply: SyncSender<Result<Vec<f32>, EmbedError>>,
@@ -178,14 +224,16 @@ impl Embed for Batched {
             }
         }
         self.shared.wake.notify_one();
-        answers
-            .into_iter()
-            .map(|answer| {
-                answer.recv().map_err(|_| {
-                    EmbedError::Inference("the query embedding worker stopped".into())
-                })?
-            })
-            .collect()
+        around_wait(|| {
+            answers
+                .into_iter()
+                .map(|answer| {
+                    answer.recv().map_err(|_| {
+                        EmbedError::Inference("the query embedding worker stopped".into())
+                    })?
+                })
+                .collect()
+        })
     }
 }
 

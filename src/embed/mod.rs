@@ -7,7 +7,7 @@
 //! model with mean pooling.
 
 mod batch;
-pub use batch::{Batched, MAX_BATCH};
+pub use batch::{with_model_wait, Batched, ModelWait, MAX_BATCH};
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};

@@ -148,12 +148,11 @@ pub struct HttpOptions {
     pub search_key: Option<Arc<str>>,
 }
 
-/// Engine work running per core. A hybrid search spends most of its time waiting for its turn
-/// in a batched model call, using no CPU, and the batch can only hold the searches let in: at
-/// 2 per core the model calls averaged 1.6 texts at 8 connections and 390 to 480 hybrid
-/// searches/s; at 4 per core 2.8 texts, 511 to 561/s, with less CPU per search
-/// (`scripts/served-load`, BENCHMARKS.md "Served path").
-pub const RUNNING_PER_CORE: usize = 4;
+/// Engine work running per core: the work is CPU-bound, so more would only share the cores
+/// (4 per core cost SciFact's keyword and vector-given searches a fifth more CPU each). A
+/// search waiting for a batched model call uses no CPU and gives its slot back meanwhile
+/// ([`EngineSlots::run`]).
+pub const RUNNING_PER_CORE: usize = 2;
 /// Engine work waiting per core: a hybrid search costs about 10 ms of a core, so a full queue
 /// is about a third of a second of work; beyond it a caller is better told to retry.
 pub const WAITING_PER_CORE: usize = 64;
@@ -203,6 +202,42 @@ impl EngineSlots {
         }
         let _queued = InQueue(&self.waiting);
         self.running.clone().acquire_owned().await.ok()
+    }
+
+    /// Runs `work` on this (blocking) thread in the running slot `slot`, which it gives back
+    /// while `work` waits for a batched model call and takes again after, behind the callers
+    /// already waiting. The model call's batch can only hold the searches that reach it: with
+    /// the slot held while waiting, calls averaged 1.5 texts at 8 connections (BENCHMARKS.md,
+    /// "Served path").
+    pub fn run<T>(
+        self: &Arc<Self>,
+        slot: tokio::sync::OwnedSemaphorePermit,
+        runtime: tokio::runtime::Handle,
+        work: impl FnOnce() -> T,
+    ) -> T {
+        struct GiveBack {
+            slot: Option<tokio::sync::OwnedSemaphorePermit>,
+            running: Arc<tokio::sync::Semaphore>,
+            runtime: tokio::runtime::Handle,
+        }
+        impl crate::embed::ModelWait for GiveBack {
+            fn waiting(&mut self) {
+                self.slot = None;
+            }
+            fn resumed(&mut self) {
+                // A blocking thread outside the runtime's workers may block on it.
+                self.slot = self
+                    .runtime
+                    .block_on(self.running.clone().acquire_owned())
+                    .ok();
+            }
+        }
+        let hook = GiveBack {
+            slot: Some(slot),
+            running: self.running.clone(),
+            runtime,
+        };
+        crate::embed::with_model_wait(Box::new(hook), work)
     }
 
     /// A running slot if one is free now (tests hold slots with it).
@@ -593,7 +628,8 @@ fn concept_link(id: &str) -> String {
 /// Runs engine work (embedding, ranking: CPU, not I/O) off the async workers and turns its
 /// result into JSON, or into a 500 whose message names `what` failed. Work starts only with a
 /// running slot, after waiting in a bounded queue (a full queue: 503 `overloaded` at once),
-/// and holds it until it ends, even if the caller gave up; a caller waits at most
+/// and holds it until it ends (but for its waits for the model), even if the caller gave up;
+/// a caller waits at most
 /// [`REQUEST_TIMEOUT`] in all (then 503 `timeout`).
 async fn blocking<T: Serialize + Send + 'static>(
     state: &AppState,
@@ -605,11 +641,8 @@ async fn blocking<T: Serialize + Send + 'static>(
         let Some(slot) = slots.enter().await else {
             return Err(());
         };
-        Ok(tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            work()
-        })
-        .await)
+        let runtime = tokio::runtime::Handle::current();
+        Ok(tokio::task::spawn_blocking(move || slots.run(slot, runtime, work)).await)
     };
     let Ok(started) = tokio::time::timeout(REQUEST_TIMEOUT, run).await else {
         tracing::warn!("{what} timed out");

@@ -265,3 +265,102 @@ fn the_embed_command_prints_each_texts_vector() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("texts.jsonl:2"), "{stderr}");
 }
+
+/// A search waiting for a batched model call gives its running slot back (it uses no CPU
+/// then, and the batch only holds the searches that reach it), and takes it again after.
+#[test]
+fn a_search_gives_its_slot_back_while_it_waits_for_the_model() {
+    use landscape::embed::Batched;
+    use landscape::http::EngineSlots;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let batched = Batched::new(model());
+    // Long texts, so that the wait lasts (hundreds of milliseconds on one thread per call).
+    let texts: Vec<String> = (0..8)
+        .map(|i| format!("passage {i} {}", "tokens of a long pasted text ".repeat(60)))
+        .collect();
+    let slots = Arc::new(EngineSlots::new(1, 4));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (done, saw_free) = (AtomicBool::new(false), AtomicBool::new(false));
+    let slot = runtime.block_on(slots.enter()).unwrap();
+    assert_eq!(slots.free(), 0, "the search holds the only slot");
+    std::thread::scope(|s| {
+        // Watches the slot from the moment the search holds it until its work ends.
+        s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                if slots.free() == 1 {
+                    saw_free.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        let held_after = std::thread::scope(|inner| {
+            inner
+                .spawn(|| {
+                    slots.run(slot, runtime.handle().clone(), || {
+                        let vectors = batched.embed(&texts, 8).unwrap();
+                        assert_eq!(vectors.len(), texts.len());
+                        slots.free() == 0
+                    })
+                })
+                .join()
+                .unwrap()
+        });
+        done.store(true, Ordering::SeqCst);
+        assert!(held_after, "the slot is taken again once the model answers");
+    });
+    assert!(
+        saw_free.load(Ordering::SeqCst),
+        "the slot was free during the model's call"
+    );
+    assert_eq!(slots.free(), 1, "the slot is given back when the work ends");
+}
+
+/// A thread's model-wait hook lasts as long as its work, even when the work panics: a thread
+/// of the blocking pool reused for other work must not keep it (nor the slot it holds).
+#[test]
+fn a_model_wait_hook_ends_with_its_work() {
+    use landscape::embed::{with_model_wait, Batched, ModelWait};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    struct Count(Arc<AtomicUsize>, Arc<AtomicUsize>);
+    impl ModelWait for Count {
+        fn waiting(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn resumed(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.1.fetch_add(1000, Ordering::SeqCst);
+        }
+    }
+    let batched = Batched::new(model());
+    let (waits, resumes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let hook = || Box::new(Count(waits.clone(), resumes.clone()));
+    let one = vec!["what is a transformer".to_string()];
+    with_model_wait(hook(), || batched.embed(&one, 1).unwrap());
+    assert_eq!(waits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        resumes.load(Ordering::SeqCst),
+        1001,
+        "told once, then dropped"
+    );
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        with_model_wait(hook(), || panic!("work failed"))
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(resumes.load(Ordering::SeqCst), 2001, "dropped by the panic");
+    batched.embed(&one, 1).unwrap();
+    assert_eq!(
+        waits.load(Ordering::SeqCst),
+        1,
+        "no hook left on the thread"
+    );
+}
