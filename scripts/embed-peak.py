@@ -47,43 +47,37 @@ ap.add_argument("--query-lengths", action="store_true",
 ap.add_argument("--batch-sizes", action="store_true",
                 help="only the CPU per text of one call by batch size (10-token texts), one thread")
 args = ap.parse_args()
-if args.batch_sizes:
-    # What batching queries saves (embed/batch.rs, http::RUNNING_PER_CORE are chosen from this).
+
+
+def cpu_ms_per_call(batch, tokens, runs):
+    """CPU of one call of `batch` texts of `tokens` tokens each, on one thread."""
     o = ort.SessionOptions()
     o.intra_op_num_threads = 1
     sess = ort.InferenceSession(os.path.join(CACHE, "model", "model.onnx"), o,
                                 providers=["CPUExecutionProvider"])
+    ids = np.full((batch, tokens), 1000, dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids)}
+    for _ in range(3):
+        sess.run(None, feed)
+    started = time.process_time()
+    for _ in range(runs):
+        sess.run(None, feed)
+    return (time.process_time() - started) / runs * 1000
+
+
+if args.batch_sizes:
+    # What batching queries saves (embed/batch.rs and http::EngineSlots::run rest on this).
     print("| tokens | batch | CPU ms per text |\n|---:|---:|---:|")
     for n in [10, 20]:
         for b in [1, 2, 4, 8, 16]:
-            ids = np.full((b, n), 1000, dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
-                    "token_type_ids": np.zeros_like(ids)}
-            for _ in range(3):
-                sess.run(None, feed)
-            runs = max(10, 200 // b)
-            started = time.process_time()
-            for _ in range(runs):
-                sess.run(None, feed)
-            print(f"| {n} | {b} | {(time.process_time() - started) / runs / b * 1000:.2f} |")
+            print(f"| {n} | {b} | {cpu_ms_per_call(b, n, max(10, 200 // b)) / b:.2f} |")
     sys.exit(0)
 if args.query_lengths:
     # What one query costs the model by its length (MAX_QUERY_TOKENS is chosen from this).
-    o = ort.SessionOptions()
-    o.intra_op_num_threads = 1
-    sess = ort.InferenceSession(os.path.join(CACHE, "model", "model.onnx"), o,
-                                providers=["CPUExecutionProvider"])
     print("| tokens | CPU ms per call |\n|---:|---:|")
     for n in [8, 16, 24, 32, 48, 64, 128, 256]:
-        ids = np.full((1, n), 1000, dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
-                "token_type_ids": np.zeros_like(ids)}
-        for _ in range(3):
-            sess.run(None, feed)
-        started = time.process_time()
-        for _ in range(50):
-            sess.run(None, feed)
-        print(f"| {n} | {(time.process_time() - started) / 50 * 1000:.2f} |")
+        print(f"| {n} | {cpu_ms_per_call(1, n, 50):.2f} |")
     sys.exit(0)
 if not args.chunks:
     sys.exit("embed-peak: no chunks.json; build the SciFact evaluation index first")
