@@ -7,14 +7,15 @@
 //! on one thread: [`super::LocalModel`]) takes everything queued, up to [`MAX_BATCH`] texts,
 //! into one call. There is no timer: an idle worker takes a lone query at once, and under load
 //! a batch is what arrived while the previous calls ran, so a text waits at most for one call
-//! ahead of it. Measured (BENCHMARKS.md, "Served path"): at 8 connections the calls average
-//! 2.8 texts for questions, as many as the searches the HTTP layer lets in at once allow
-//! (`http::RUNNING_PER_CORE`). One thread of the model spends 3.0 ms on a lone 10-token text,
-//! 2.0 ms per text in a batch of 4 and 1.6 in a batch of 8 (`scripts/embed-peak.py
-//! --batch-sizes`); beyond 8 a batch gains little while every text in it waits for the
-//! longest. A wait for more texts was tried (a free
-//! worker waiting up to 2 ms for 4 texts while the other's call ran): batches grew to 3.7
-//! texts but the cores idled while it waited, 442 hybrid searches/s against 521 without.
+//! ahead of it. A search waiting here gives its HTTP slot back ([`ModelWait`]), so the batch
+//! can hold every search that reached the model, not only those the slots let run. Measured
+//! (BENCHMARKS.md, "Served path"): at 8 connections the calls average 2.7 texts for
+//! questions (1.5 while the slots were held). One thread of the model spends 3.0 ms on a lone
+//! 10-token text, 2.0 ms per text in a batch of 4 and 1.6 in a batch of 8
+//! (`scripts/embed-peak.py --batch-sizes`); beyond 8 a batch gains little while every text in
+//! it waits for the longest. A wait for more texts was tried (a free worker waiting up to 2 ms
+//! for 4 texts while the other's call ran): batches grew to 3.7 texts but the cores idled
+//! while it waited, 442 hybrid searches/s against 521 without.
 
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};

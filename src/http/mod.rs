@@ -629,8 +629,7 @@ fn concept_link(id: &str) -> String {
 /// result into JSON, or into a 500 whose message names `what` failed. Work starts only with a
 /// running slot, after waiting in a bounded queue (a full queue: 503 `overloaded` at once),
 /// and holds it until it ends (but for its waits for the model), even if the caller gave up;
-/// a caller waits at most
-/// [`REQUEST_TIMEOUT`] in all (then 503 `timeout`).
+/// a caller waits at most [`REQUEST_TIMEOUT`] in all (then 503 `timeout`).
 async fn blocking<T: Serialize + Send + 'static>(
     state: &AppState,
     what: &'static str,
