@@ -71,8 +71,8 @@ enum Command {
             value_delimiter = ','
         )]
         cors_origins: Vec<String>,
-        /// Searches and answers computed at once, not counting those waiting for the model [default:
-        /// 2 per core].
+        /// Searches and answers computed at once, not counting those waiting for the model
+        /// [default: 2 per core].
         #[arg(long, env = "LANDSCAPE_MAX_IN_FLIGHT")]
         max_in_flight: Option<usize>,
         /// Searches and answers that may wait for one of those; beyond, 503 with Retry-After

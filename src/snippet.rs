@@ -248,27 +248,9 @@ impl Highlighter {
         // `words` not of `text` (a caller's mistake) must not panic a request: show the opening.
         let fits = |w: &Window| text.is_char_boundary(w.start) && text.is_char_boundary(w.stop);
         let Some(window) = window.filter(fits) else {
-            let text = opening(text, PASSAGE_CHARS);
-            return Passage {
-                html: escape(&text),
-                text,
-                highlights: Vec::new(),
-            };
+            return opening_passage(text);
         };
-        // Ellipses say that the passage is cut out of a longer text.
-        let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
-        let before = if has_words(&text[..window.start]) {
-            "…"
-        } else {
-            ""
-        };
-        let tail = &text[window.stop..];
-        // A window stops at its last word: keep the closing punctuation, mark a real cut.
-        let after = if has_words(tail) {
-            "…"
-        } else {
-            tail.trim_end()
-        };
+        let (before, after) = cut_marks(text, window.start..window.stop);
         let mut passage = Passage {
             text: String::with_capacity(window.stop - window.start + 8),
             highlights: Vec::new(),
@@ -298,6 +280,35 @@ impl Highlighter {
         escape_into(&mut passage.html, after);
         passage
     }
+}
+
+/// A text's opening, for a text with none of the query's words.
+fn opening_passage(text: &str) -> Passage {
+    let text = opening(text, PASSAGE_CHARS);
+    Passage {
+        html: escape(&text),
+        text,
+        highlights: Vec::new(),
+    }
+}
+
+/// What goes before and after the window `cut` of `text`: an ellipsis where the passage is
+/// cut out of a longer text; else nothing before, and the closing punctuation after (a window
+/// stops at its last word).
+fn cut_marks(text: &str, cut: Range<usize>) -> (&'static str, &str) {
+    let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
+    let before = if has_words(&text[..cut.start]) {
+        "…"
+    } else {
+        ""
+    };
+    let tail = &text[cut.end..];
+    let after = if has_words(tail) {
+        "…"
+    } else {
+        tail.trim_end()
+    };
+    (before, after)
 }
 
 /// The first sentences of `text` that fit in `max` characters (at least one cut at a word).
@@ -427,27 +438,10 @@ mod tests {
         );
         let mut snippet = generator.snippet(text);
         if snippet.is_empty() {
-            let text = opening(text, PASSAGE_CHARS);
-            return Passage {
-                html: escape(&text),
-                text,
-                highlights: Vec::new(),
-            };
+            return opening_passage(text);
         }
         snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-        let range = snippet.fragment_range();
-        let has_words = |s: &str| s.chars().any(char::is_alphanumeric);
-        let before = if has_words(&text[..range.start]) {
-            "…"
-        } else {
-            ""
-        };
-        let tail = &text[range.end..];
-        let after = if has_words(tail) {
-            "…"
-        } else {
-            tail.trim_end()
-        };
+        let (before, after) = cut_marks(text, snippet.fragment_range());
         Passage {
             text: format!("{before}{}{after}", snippet.fragment()),
             highlights: snippet
@@ -477,8 +471,8 @@ mod tests {
                 texts.push(page);
             }
         }
-        texts
-            .push("Tokens & <tags> with \"quotes\" and it's ünïcode: naïve café attention.".into());
+        let marks = "Tokens & <tags> with \"quotes\" and it's ünïcode: naïve café attention.";
+        texts.push(marks.into());
         let dev = std::fs::read_to_string(root.join("queries/dev.jsonl")).unwrap();
         let queries: Vec<String> = dev
             .lines()

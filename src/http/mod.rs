@@ -210,7 +210,7 @@ impl EngineSlots {
     /// the slot held while waiting, calls averaged 1.5 texts at 8 connections (BENCHMARKS.md,
     /// "Served path").
     pub fn run<T>(
-        self: &Arc<Self>,
+        &self,
         slot: tokio::sync::OwnedSemaphorePermit,
         runtime: tokio::runtime::Handle,
         work: impl FnOnce() -> T,

@@ -231,12 +231,15 @@ fn long_queries_are_embedded_by_their_start() {
 fn the_embed_command_prints_each_texts_vector() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("texts.jsonl");
+    let embed = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
+            .arg("embed")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
     std::fs::write(&file, "what is a cat\n\n{\"query\": \"a dog\"}\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .arg("embed")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = embed();
     assert!(
         out.status.success(),
         "{}",
@@ -256,11 +259,7 @@ fn the_embed_command_prints_each_texts_vector() {
     assert!(dot(&own, &printed) > 0.9999);
 
     std::fs::write(&file, "fine\n{\"other\": 1}\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_landscape"))
-        .arg("embed")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = embed();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("texts.jsonl:2"), "{stderr}");
